@@ -1,0 +1,3 @@
+"""Improvement-planning assistant for CQC local authority assessment reports."""
+
+__version__ = "0.1.0"

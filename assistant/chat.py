@@ -1,0 +1,871 @@
+"""The chat: intents, entity matching, cited answers and plan refinement.
+
+No Streamlit here: ``Chat.respond`` turns a message (plus the current plan and
+the conversation context) into a typed ``ChatTurn`` that the app renders and
+the store persists. Every quote in a turn is checked against its passage with
+``assistant.citations``; an unverified quote is marked as such, never shown as
+verified.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from difflib import get_close_matches
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import BaseModel, Field
+
+from .citations import verify_all
+from .export import to_markdown
+from .models import RAG, Action, ActionPlan, Citation, Finding, GoodPractice, Passage, Priority, Report
+from .text import fold, slugify
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .service import Assistant
+
+#: Longer messages get a clear error instead of an answer.
+MAX_MESSAGE_CHARS = 4000
+
+Intent = Literal[
+    "empty", "too_long", "help", "clarify", "export", "refine", "plan", "actions", "learn",
+    "compare", "shortfalls", "strengths", "about", "question",
+]
+
+# Words that name a kind of authority rather than one authority.
+_GENERIC = {
+    "county", "council", "city", "borough", "district", "metropolitan", "royal", "of", "the", "and",
+    "with", "upon", "on", "in", "north", "south", "east", "west", "london", "isle", "isles",
+}
+# Everyday words never taken as an abbreviation of an authority name.
+_COMMON = {
+    "what", "does", "have", "with", "from", "about", "were", "where", "which", "their", "there", "this",
+    "that", "they", "them", "then", "than", "show", "tell", "list", "main", "make", "more", "most", "much",
+    "some", "many", "care", "plan", "data", "gaps", "good", "work", "help", "each", "both", "into", "over",
+    "should", "could", "would", "draft", "action", "actions", "compare", "learn", "report", "reports",
+    "black", "people", "local", "authority", "authorities", "partner", "partners", "health", "hospital",
+    "support", "sector", "other", "same", "long", "high", "shor", "best", "well", "also", "just",
+}
+_WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+_EXPORT = re.compile(r"\b(export|download)\b")
+_PLAN = re.compile(
+    r"\b(draft|create|build|make|generate|write|produce|prepare|give me)\b.{0,40}\bplan\b|^\s*(improvement\s+)?plan\s+for\b"
+)
+_ACTIONS = re.compile(r"\b(draft|suggest|propose|recommend|give|list|what)\b.{0,60}\bactions?\b|\bwhat should\b.{0,40}\bdo\b")
+_LEARN = re.compile(r"\blearn\b|\bborrow\b|\bcopy from\b|\bgood practice from\b")
+_COMPARE = re.compile(r"\bcompar|\bside by side\b|\bversus\b|\bvs\.?\b|\bdiffer")
+_SHORTFALLS = re.compile(
+    r"shortfall|\bgaps?\b|weakness|concern|\bproblems?\b|\bissues?\b|fall(s|ing)? short|"
+    r"areas? (for|of) (improvement|development)|what went wrong|\bimprove\b|\bpoor\b|\bworse\b|\bcriticis"
+)
+_STRENGTHS = re.compile(r"strength|good practice|work(s|ed|ing)? well|\bpositive|doing well|\bpraise|\bbest\b")
+_ABOUT = re.compile(r"\b(say|says|said|about|regarding|on)\b")
+_HELP = re.compile(r"^\s*(help|hi|hello|hey|what can you do|\?)\W*$")
+_TWO_SIDES = re.compile(r"\b(both|two|all|each|every)\b.{0,20}\b(authorit|council|report)")
+
+
+class PlanChange(BaseModel):
+    """One change to the plan, confirmed to the user."""
+
+    kind: Literal["new_plan", "add", "remove", "update", "replace"]
+    action_id: str | None = None
+    field: str | None = None
+    old: str | None = None
+    new: str | None = None
+    summary: str
+
+
+class Download(BaseModel):
+    file_name: str
+    mime: str
+    data: str
+
+
+class ChatContext(BaseModel):
+    """What the conversation remembers between turns."""
+
+    authority: str | None = None
+    report_id: str | None = None
+    pending: str | None = Field(default=None, description="a question waiting for the user to name an authority")
+
+
+class ChatTurn(BaseModel):
+    """One reply of the assistant: Markdown plus everything the UI needs to render it."""
+
+    message: str
+    intent: Intent
+    reply: str
+    citations: list[Citation] = Field(default_factory=list)
+    actions: list[Action] = Field(default_factory=list, description="proposed actions (each with Add to plan)")
+    report_id: str | None = Field(default=None, description="the report the proposed actions answer")
+    plan: ActionPlan | None = Field(default=None, description="the plan after this turn, when it changed")
+    plan_changes: list[PlanChange] = Field(default_factory=list)
+    download: Download | None = None
+    engine: str = "builtin"
+    notes: list[str] = Field(default_factory=list)
+    error: bool = False
+    context: ChatContext = Field(default_factory=ChatContext)
+
+
+# --------------------------------------------------------------------------- Markdown
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+|$~:!])")
+_MD_LINE_START = re.compile(r"^(\s*)([-=>]|\d+[.)])", re.M)
+
+
+def escape_md(text: str) -> str:
+    """Report or user text made inert for Streamlit Markdown (no links, HTML, LaTeX, directives)."""
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    text = _MD_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
+    return re.sub(r"\s*\n\s*", " ", text).strip()
+
+
+class _Citations:
+    """Numbers the citations of one turn: ``add`` returns the ``[n]`` marker."""
+
+    def __init__(self, passages: dict[str, Passage]):
+        self.passages = passages
+        self.items: list[Citation] = []
+
+    def add(self, citation: Citation) -> str:
+        checked = verify_all([citation], self.passages)
+        if not checked:
+            return ""
+        c = checked[0]
+        for i, seen in enumerate(self.items, start=1):
+            if seen.passage_id == c.passage_id and fold(seen.quote) == fold(c.quote):
+                return f"[{i}]"
+        self.items.append(c)
+        return f"[{len(self.items)}]"
+
+    def quote(self, citation: Citation) -> str:
+        """``“quote” [n]``, with an explicit warning when the quote is not verbatim."""
+        marker = self.add(citation)
+        if not marker:
+            return ""
+        flag = "" if self.items[int(marker[1:-1]) - 1].verified else " ⚠ *unverified quote*"
+        return f"“{escape_md(citation.quote)}” {marker}{flag}"
+
+
+def first_sentence_quote(passage: Passage, query: str = "") -> str:
+    """The passage sentence that shares most words with ``query`` (verbatim)."""
+    sentences = passage.sentence_texts() or [passage.text]
+    words = set(_WORD.findall(fold(query).lower()))
+    return max(sentences, key=lambda s: (len(words & set(_WORD.findall(fold(s).lower()))), -sentences.index(s)))
+
+
+# --------------------------------------------------------------------------- entities
+
+
+class Entities:
+    """Authorities, statements and themes named in a message, matched tolerantly.
+
+    Authority names come from the corpus: full names, their distinctive words
+    ("Durham"), prefixes of those words ("Glos"), and close misspellings.
+    """
+
+    def __init__(self, reports: list[Report], taxonomy):
+        self.reports = reports
+        self.taxonomy = taxonomy
+        self.authorities = sorted({r.authority for r in reports})
+        self._words = {a: [w for w in _WORD.findall(fold(a).lower()) if w not in _GENERIC] for a in self.authorities}
+
+    def authorities_in(self, message: str) -> list[str]:
+        """Authorities named in ``message``, in order of first mention."""
+        text = fold(message).lower().replace("'s ", " ").replace("\u2019s ", " ")
+        tokens = [(m.start(), m.group()) for m in _WORD.finditer(text)]
+        found: dict[str, int] = {}
+        for name in self.authorities:
+            full = re.search(r"\b" + re.escape(fold(name).lower()) + r"\b", text)
+            if full:
+                found[name] = full.start()
+                continue
+            pos = self._word_match(name, tokens)
+            if pos is not None:
+                found[name] = pos
+        return sorted(found, key=lambda a: found[a])
+
+    def _word_match(self, name: str, tokens: list[tuple[int, str]]) -> int | None:
+        distinct = self._words[name]
+        for pos, tok in tokens:
+            tok = tok.removesuffix("s") if tok.endswith("s") and tok[:-1] in distinct else tok
+            if tok in distinct:
+                return pos
+            if len(tok) >= 4 and tok not in _COMMON:
+                if any(len(w) >= 6 and w.startswith(tok) for w in distinct):
+                    return pos
+                if len(tok) >= 6 and get_close_matches(tok, distinct, n=1, cutoff=0.85):
+                    return pos
+        return None
+
+    def strip_authorities(self, message: str) -> str:
+        text = fold(message)
+        for name in self.authorities:
+            text = re.sub(re.escape(fold(name)) + r"(?:'s)?", " ", text, flags=re.I)
+            for w in self._words[name]:
+                text = re.sub(r"\b" + re.escape(w) + r"(?:'s)?\b", " ", text, flags=re.I)
+        return text
+
+    def theme(self, message: str) -> str | None:
+        """The theme the message is about, via the taxonomy's synonyms."""
+        return self.taxonomy.match(self.strip_authorities(message))
+
+    def reports_of(self, authority: str, message: str = "") -> list[Report]:
+        """The authority's reports, narrowed to a quality statement the message names."""
+        mine = [r for r in self.reports if r.authority == authority]
+        if len(mine) <= 1:
+            return mine
+        words = {w.removesuffix("s") for w in _WORD.findall(fold(message).lower())}
+        named = [
+            r for r in mine
+            if {w.removesuffix("s") for w in _WORD.findall(fold(r.quality_statement).lower()) if len(w) > 4} & words
+        ]
+        return named or mine
+
+
+# --------------------------------------------------------------------------- the chat
+
+
+class TurnStream:
+    """Iterate to get the reply in chunks (for ``st.write_stream``); ``.turn`` is set at the end."""
+
+    def __init__(self, chunks: Iterator[str], finish):
+        self._chunks = chunks
+        self._finish = finish
+        self.turn: ChatTurn | None = None
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._chunks
+        self.turn = self._finish()
+
+
+class Chat:
+    """Holds no conversation state: pass the plan and context of the conversation each time."""
+
+    def __init__(self, assistant: Assistant, engine: str | None = None):
+        self.assistant = assistant
+        self.engine_name = engine
+
+    # ------------------------------------------------------------ entry points
+
+    def respond(self, message: str, plan: ActionPlan | None = None, context: ChatContext | None = None) -> ChatTurn:
+        context = context or ChatContext()
+        message = message.strip()
+        if not message:
+            return self._turn(message, "empty", "Type a question about the reports, or an instruction for the plan.", context, error=True)
+        if len(message) > MAX_MESSAGE_CHARS:
+            return self._turn(
+                message[:200], "too_long",
+                f"That message is {len(message):,} characters long; the limit is {MAX_MESSAGE_CHARS:,}. "
+                "Ask a shorter question, or upload a document on the Reports page.",
+                context, error=True,
+            )
+        return _Responder(self, message, plan, context).run()
+
+    def stream(self, message: str, plan: ActionPlan | None = None, context: ChatContext | None = None) -> TurnStream:
+        """Like ``respond`` but yields the reply in chunks as it is produced."""
+        turn = self.respond(message, plan, context)
+        return TurnStream(_chunks(turn.reply), lambda: turn)
+
+    def add_action(self, plan: ActionPlan | None, action: Action, report_id: str) -> tuple[ActionPlan, PlanChange]:
+        """Add a proposed action to the plan (a new plan when none exists or it is for another report)."""
+        report = self.assistant.corpus.report(report_id)
+        change_kind: Literal["add", "new_plan"] = "add"
+        if plan is None or plan.report_id != report_id:
+            plan = _empty_plan(report, self.engine_name or self.assistant.settings.engine)
+            change_kind = "new_plan"
+        else:
+            plan = plan.model_copy(deep=True)
+        duplicate = next((a for a in plan.actions if _same_action(a, action)), None)
+        if duplicate:
+            return plan, PlanChange(kind="update", action_id=duplicate.id, summary=f"Already in the plan as {duplicate.id}.")
+        new = action.model_copy(deep=True)
+        plan.actions.append(new)
+        plan.renumber()
+        summary = f"Added {new.id} “{new.title}” to the plan"
+        if change_kind == "new_plan":
+            summary += f" (a new plan for {report.authority}, {report.quality_statement})"
+        return plan, PlanChange(kind=change_kind, action_id=new.id, summary=summary + ".")
+
+    # ------------------------------------------------------------ helpers
+
+    def engine(self):
+        return self.assistant.engine(self.engine_name)
+
+    def _turn(self, message: str, intent: Intent, reply: str, context: ChatContext, **kw) -> ChatTurn:
+        return ChatTurn(message=message, intent=intent, reply=reply, context=context,
+                        engine=kw.pop("engine", None) or self.engine().name, **kw)
+
+
+def _chunks(text: str) -> Iterator[str]:
+    for piece in re.findall(r"\S+\s*|\s+", text):
+        yield piece
+
+
+def _same_action(a: Action, b: Action) -> bool:
+    return fold(a.action).lower() == fold(b.action).lower() or (
+        bool(a.shortfall_ids) and a.shortfall_ids == b.shortfall_ids and a.theme == b.theme
+    )
+
+
+def _empty_plan(report: Report, engine: str) -> ActionPlan:
+    return ActionPlan(authority=report.authority, quality_statement=report.quality_statement,
+                      score=report.score, report_id=report.id, engine=engine)
+
+
+class _Responder:
+    """Works out one reply. Short-lived: one per message."""
+
+    def __init__(self, chat: Chat, message: str, plan: ActionPlan | None, context: ChatContext):
+        self.chat = chat
+        self.a = chat.assistant
+        self.message = message
+        self.text = fold(message).lower()
+        self.plan = plan
+        self.context = context.model_copy()
+        self.entities = Entities(self.a.reports(), self.a.taxonomy)
+        self.named = self.entities.authorities_in(message)
+        self.cites = _Citations(self.a.passages)
+
+    # ------------------------------------------------------------ routing
+
+    def run(self) -> ChatTurn:
+        if not self.a.reports():
+            return self._reply("question", "No reports are loaded yet. Add one on the Reports page.", error=True)
+        if self.context.pending and self.named and len(self.text.split()) <= 6 and not self._has_intent():
+            pending = self.context.pending
+            self.context.pending = None
+            self.context.authority = self.named[0]
+            return _Responder(self.chat, pending, self.plan, self.context).run()
+        if _HELP.match(self.text):
+            return self._help()
+        if _EXPORT.search(self.text):
+            return self._export()
+        if looks_like_edit(self.message):
+            return self._refine()
+        if _LEARN.search(self.text):
+            return self._learn()
+        if _COMPARE.search(self.text):
+            return self._compare()
+        if _PLAN.search(self.text) and not re.search(r"\bactions?\b", self.text):
+            return self._whole_plan()
+        if _ACTIONS.search(self.text):
+            return self._actions()
+        if _SHORTFALLS.search(self.text):
+            return self._findings("shortfall")
+        if _STRENGTHS.search(self.text):
+            return self._findings("strength")
+        if _ABOUT.search(self.text) and self.entities.theme(self.message):
+            return self._about()
+        return self._question()
+
+    def _has_intent(self) -> bool:
+        return any(p.search(self.text) for p in (_EXPORT, _LEARN, _COMPARE, _PLAN, _ACTIONS, _SHORTFALLS, _STRENGTHS))
+
+    def _reply(self, intent: Intent, reply: str, **kw) -> ChatTurn:
+        notes = kw.pop("notes", [])
+        return self.chat._turn(self.message, intent, reply, self.context, citations=self.cites.items, notes=notes, **kw)
+
+    def _one_report(self) -> Report | ChatTurn:
+        """The report the message is about, or a turn asking which one."""
+        if self.named:
+            authority = self.named[0]
+        elif self.context.authority in self.entities.authorities:
+            authority = self.context.authority
+        elif len(self.entities.authorities) == 1:
+            authority = self.entities.authorities[0]
+        else:
+            return self._ask_authority()
+        reports = self.entities.reports_of(authority, self.message)
+        if len(reports) > 1 and self.context.report_id in {r.id for r in reports}:
+            reports = [r for r in reports if r.id == self.context.report_id]
+        if len(reports) > 1:
+            listed = "; ".join(escape_md(r.quality_statement) for r in reports)
+            self.context.pending = self.message
+            return self._reply("clarify", f"{escape_md(authority)} has {len(reports)} reports: {listed}. Which quality statement?")
+        report = reports[0]
+        self.context.authority = report.authority
+        self.context.report_id = report.id
+        self.context.pending = None
+        return report
+
+    def _ask_authority(self) -> ChatTurn:
+        self.context.pending = self.message
+        names = ", ".join(escape_md(a) for a in self.entities.authorities)
+        return self._reply("clarify", f"Which authority do you mean? The reports cover: {names}.")
+
+    def _theme_label(self, theme_id: str) -> str:
+        return theme_label(self.a.taxonomy, theme_id)
+
+    def _report_name(self, report: Report) -> str:
+        score = f", score {report.score}" if report.score else ""
+        return f"{escape_md(report.authority)} ({escape_md(report.quality_statement)}{score})"
+
+    # ------------------------------------------------------------ intents
+
+    def _help(self) -> ChatTurn:
+        names = ", ".join(escape_md(a) for a in self.entities.authorities)
+        return self._reply("help", "\n".join([
+            f"I can answer from the reports loaded ({names}). Try:",
+            "- *What are the main shortfalls for …?*",
+            "- *What does … say about co-production?*",
+            "- *Draft actions for …'s data-sharing gaps*",
+            "- *What can … learn from … about hospital discharge?*",
+            "- *Compare the authorities on voluntary sector funding*",
+            "- *Draft the whole plan for …*, then *make action 2 owned by the Head of Commissioning*, "
+            "*set the timescale of action 1 to 6 months*, *mark action 1 amber*, *remove action 4*, "
+            "*add an action to …*",
+            "- *Export the plan*",
+        ]))
+
+    def _export(self) -> ChatTurn:
+        if self.plan is None or not self.plan.actions:
+            return self._reply("export", "There is no plan to export yet. Ask me to *draft the whole plan for …* "
+                                         "or add proposed actions to the plan first.", error=True)
+        name = f"improvement-plan-{slugify(self.plan.authority)}.md"
+        download = Download(file_name=name, mime="text/markdown", data=to_markdown(self.plan))
+        return self._reply("export", f"Here is the plan for {escape_md(self.plan.authority)} "
+                                     f"({len(self.plan.actions)} actions) as Markdown: **{name}**.", download=download)
+
+    def _refine(self) -> ChatTurn:
+        if self.plan is None:
+            return self._reply("refine", "There is no plan to change yet. Ask me to *draft the whole plan for …* first.",
+                               error=True)
+        try:
+            plan, changes = apply_instruction(self.plan, self.message, self.a.taxonomy, self.a.playbook)
+        except RefineError as exc:
+            return self._refine_with_engine(str(exc))
+        lines = [f"Done: {escape_md(c.summary)}" for c in changes]
+        for c in changes:
+            action = plan.action(c.action_id) if c.action_id and c.kind != "remove" else None
+            if action:
+                lines += ["", self._action_md(action)]
+        return self._reply("refine", "\n".join(lines), plan=plan, plan_changes=changes)
+
+    def _refine_with_engine(self, reason: str) -> ChatTurn:
+        engine = self.chat.engine()
+        refine = getattr(engine, "refine", None)
+        if refine is None:
+            return self._reply("refine", f"I could not apply that change: {escape_md(reason)}", error=True)
+        plan = refine(self.plan, self.message)
+        plan.actions = [a.model_copy(update={"evidence": verify_all(a.evidence, self.a.passages)}) for a in plan.actions]
+        change = PlanChange(kind="replace", summary=f"The {engine.name} engine revised the plan ({len(plan.actions)} actions).")
+        return self._reply("refine", f"Done: {escape_md(change.summary)}", plan=plan, plan_changes=[change],
+                           engine=engine.name, notes=list(plan.notes))
+
+    def _whole_plan(self) -> ChatTurn:
+        report = self._one_report()
+        if isinstance(report, ChatTurn):
+            return report
+        plan = self.a.plan(report, engine=self.chat.engine_name)
+        replaced = self.plan is not None and self.plan.actions
+        change = PlanChange(kind="new_plan", summary=f"Drafted a plan of {len(plan.actions)} actions for {report.authority}.")
+        lines = [f"I drafted a plan of **{len(plan.actions)} actions** for {self._report_name(report)}; "
+                 "it is on the Plan page."]
+        if replaced:
+            lines.append("The previous plan is kept in this conversation's history (Plan page → *Restore*).")
+        for action in plan.actions:
+            lines += ["", self._action_md(action, brief=True)]
+        return self._reply("plan", "\n".join(lines), plan=plan, plan_changes=[change], notes=list(plan.notes),
+                           engine=plan.engine)
+
+    def _actions(self) -> ChatTurn:
+        report = self._one_report()
+        if isinstance(report, ChatTurn):
+            return report
+        theme = self.entities.theme(self.message)
+        plan = self.a.plan(report, engine=self.chat.engine_name)
+        actions = [a for a in plan.actions if theme is None or a.theme == theme]
+        topic = f" on {escape_md(self._theme_label(theme))}" if theme else ""
+        if not actions:
+            findings = self._shortfall_lines(report, theme)
+            reply = f"The report for {self._report_name(report)} names no shortfall{topic} that needs an action."
+            if findings:
+                reply += "\n\n" + findings
+            return self._reply("actions", reply, report_id=report.id)
+        lines = [f"Draft actions for {self._report_name(report)}{topic}. Use **Add to plan** to keep one."]
+        for action in actions:
+            lines += ["", self._action_md(action)]
+        return self._reply("actions", "\n".join(lines), actions=actions, report_id=report.id,
+                           notes=list(plan.notes), engine=plan.engine)
+
+    def _findings(self, kind: str) -> ChatTurn:
+        report = self._one_report()
+        if isinstance(report, ChatTurn):
+            return report
+        theme = self.entities.theme(self.message)
+        findings = [f for f in self.a.findings(report).findings if f.kind == kind and (theme is None or f.theme == theme)]
+        word = "shortfalls" if kind == "shortfall" else "strengths"
+        topic = f" on {escape_md(self._theme_label(theme))}" if theme else ""
+        if not findings:
+            return self._nearest(f"The report for {self._report_name(report)} names no {word}{topic}.", report)
+        lines = [f"**{len(findings)} {word}**{topic} in the report for {self._report_name(report)}, by theme:"]
+        lines += self._grouped(findings)
+        return self._reply("shortfalls" if kind == "shortfall" else "strengths", "\n".join(lines), report_id=report.id)
+
+    def _about(self) -> ChatTurn:
+        report = self._one_report()
+        if isinstance(report, ChatTurn):
+            return report
+        theme = self.entities.theme(self.message)
+        label = self._theme_label(theme)
+        findings = [f for f in self.a.findings(report).findings if f.theme == theme]
+        lines = [f"What the report for {self._report_name(report)} says about **{escape_md(label)}**:"]
+        for kind, title in (("strength", "Strengths"), ("shortfall", "Shortfalls")):
+            mine = [f for f in findings if f.kind == kind]
+            if mine:
+                lines += ["", f"**{title}**"] + [self._finding_md(f) for f in mine]
+        cited = {c.passage_id for c in self.cites.items}
+        hits = [h for h in self.a.search(f"{label} {self.message}", k=4, authority=report.authority)
+                if h.passage.report_id == report.id and h.passage.id not in cited]
+        if hits:
+            lines += ["", "**Related passages**"]
+            lines += [f"- {self.cites.quote(Citation(passage_id=h.passage.id, quote=first_sentence_quote(h.passage, label)))}"
+                      for h in hits[:3]]
+        if len(lines) == 1:
+            return self._nearest(f"The report for {self._report_name(report)} does not discuss {escape_md(label)}.", report)
+        return self._reply("about", "\n".join(lines), report_id=report.id)
+
+    def _learn(self) -> ChatTurn:
+        pair = self._learner_and_source()
+        if isinstance(pair, ChatTurn):
+            return pair
+        learner, source = pair
+        theme = self.entities.theme(self.message)
+        topic = f" about {escape_md(self._theme_label(theme))}" if theme else ""
+        source_findings = self.a.findings(source)
+        strengths = [f for f in source_findings.findings if f.kind == "strength" and (theme is None or f.theme == theme)]
+        head = f"What {escape_md(learner.authority)} can learn from {escape_md(source.authority)}{topic}"
+        if not strengths:
+            return self._nearest(f"{head}: the report for {self._report_name(source)} names no strength{topic}.", source)
+        lines = [f"**{head}**", "", f"{self._report_name(source)}: strengths"]
+        lines += [self._finding_md(f) for f in strengths]
+        gaps = [f for f in self.a.findings(learner).findings if f.kind == "shortfall" and (theme is None or f.theme == theme)]
+        if gaps:
+            lines += ["", f"{self._report_name(learner)}: the gaps this speaks to"] + [self._finding_md(f) for f in gaps]
+        borrow = self._borrow(learner, source, theme, strengths)
+        if borrow:
+            lines += ["", "**What to borrow**"] + borrow
+        self.context.authority = learner.authority
+        self.context.report_id = learner.id
+        return self._reply("learn", "\n".join(lines), report_id=learner.id)
+
+    def _borrow(self, learner: Report, source: Report, theme: str | None, strengths: list[Finding]) -> list[str]:
+        themes = [theme] if theme else list(dict.fromkeys(f.theme for f in strengths))
+        lines = []
+        for t in themes:
+            for gp in self._good_practice(t, learner, source):
+                quotes = " ".join(self.cites.add(c) for c in gp.citations)
+                lines.append(f"- {escape_md(gp.summary)} {quotes}".rstrip())
+        return lines
+
+    def _good_practice(self, theme: str, learner: Report, source: Report) -> list[GoodPractice]:
+        from .planner import good_practice
+
+        return good_practice(theme, learner, [(source, self.a.findings(source, engine="builtin"))])
+
+    def _learner_and_source(self) -> tuple[Report, Report] | ChatTurn:
+        named = self.named
+        after_from = re.search(r"\b(from|to)\b(.*)", self.message, flags=re.I)
+        source_names = self.entities.authorities_in(after_from.group(2)) if after_from else []
+        source = source_names[0] if source_names else (named[-1] if named else None)
+        learners = [a for a in named if a != source]
+        if not learners and self.context.authority and self.context.authority != source:
+            learners = [self.context.authority]
+        if not learners and len(self.entities.authorities) == 2 and source:
+            learners = [a for a in self.entities.authorities if a != source]
+        if source is None or not learners:
+            return self._ask_authority()
+        picked = []
+        for name in (learners[0], source):
+            reports = self.entities.reports_of(name, self.message)
+            picked.append(reports[0])
+        return picked[0], picked[1]
+
+    def _compare(self) -> ChatTurn:
+        names = self.named
+        if len(names) < 2:
+            if len(self.entities.authorities) < 2:
+                return self._reply("compare", "Only one authority's report is loaded, so there is nothing to compare with. "
+                                              "Add another report on the Reports page.", error=True)
+            if len(self.entities.authorities) > 4 and not _TWO_SIDES.search(self.text):
+                self.context.pending = None
+                names_list = ", ".join(escape_md(a) for a in self.entities.authorities)
+                return self._reply("clarify", f"Which authorities should I compare? The reports cover: {names_list}.")
+            names = list(self.entities.authorities)
+        reports = [self.entities.reports_of(n, self.message)[0] for n in names]
+        theme = self.entities.theme(self.message)
+        topic = f" on {escape_md(self._theme_label(theme))}" if theme else ""
+        header = "| | " + " | ".join(self._report_name(r) for r in reports) + " |"
+        rows = [header, "|---" * (len(reports) + 1) + "|"]
+        any_cited = False
+        for kind, title in (("strength", "Strengths"), ("shortfall", "Shortfalls")):
+            cells = []
+            for r in reports:
+                found = [f for f in self.a.findings(r).findings if f.kind == kind and (theme is None or f.theme == theme)]
+                any_cited |= bool(found)
+                cells.append("<br>".join(self._finding_cell(f) for f in found[:4]) or "—")
+            rows.append(f"| **{title}** | " + " | ".join(cells) + " |")
+        if not any_cited:
+            return self._nearest(f"None of the reports names a strength or shortfall{topic}.", None)
+        return self._reply("compare", f"**Side by side{topic}**\n\n" + "\n".join(rows))
+
+    def _question(self) -> ChatTurn:
+        authority = self.named[0] if self.named else None
+        hits = self.a.search(self.message, k=6, authority=authority)
+        if not hits:
+            return self._reply("question", "The reports don't say anything I can match to that question.")
+        engine = self.chat.engine()
+        answer = engine.answer(self.message, hits)
+        passages = {h.passage.id: h.passage for h in hits}
+        verified = [c for c in verify_all(answer.citations, passages) if c.verified]
+        if not verified:
+            return self._nearest("The reports don't say that directly.", None, hits=hits,
+                                 notes=list(answer.notes), engine=answer.engine)
+        markers = {c.passage_id: self.cites.add(c) for c in verified}
+        text = _renumber_markers(answer.text, answer.citations, markers)
+        if not re.search(r"\[\d+\]", text):
+            text += "\n\n" + "\n".join(f"- {self.cites.quote(c)}" for c in verified)
+        return self._reply("question", text, notes=list(answer.notes), engine=answer.engine)
+
+    def _nearest(self, head: str, report: Report | None, hits=None, **kw) -> ChatTurn:
+        """An honest 'the reports don't say' with the nearest passages, cited."""
+        if hits is None:
+            hits = self.a.search(self.message, k=6, authority=report.authority if report else None)
+            if report:
+                hits = [h for h in hits if h.passage.report_id == report.id]
+        lines = [head]
+        if hits:
+            lines += ["", "The nearest passages:"]
+            lines += [f"- {self.cites.quote(Citation(passage_id=h.passage.id, quote=first_sentence_quote(h.passage, self.message)))}"
+                      f" ({escape_md(h.passage.authority)})" for h in hits[:3]]
+        return self._reply("question" if report is None else "about", "\n".join(lines), **kw)
+
+    # ------------------------------------------------------------ rendering
+
+    def _grouped(self, findings: list[Finding]) -> list[str]:
+        lines: list[str] = []
+        for theme in dict.fromkeys(f.theme for f in findings):
+            lines += ["", f"**{escape_md(self._theme_label(theme))}**"]
+            lines += [self._finding_md(f) for f in findings if f.theme == theme]
+        return lines
+
+    def _finding_md(self, finding: Finding) -> str:
+        quotes = [q for q in (self.cites.quote(c) for c in finding.citations) if q]
+        summary = escape_md(finding.summary)
+        if not quotes:
+            return f"- {summary} *(no verified quote)*"
+        if len(finding.citations) == 1 and fold(finding.summary).strip(" .") == fold(finding.citations[0].quote).strip(" ."):
+            return f"- {quotes[0]}"
+        return f"- {summary}\n" + "\n".join(f"  > {q}" for q in quotes)
+
+    def _finding_cell(self, finding: Finding) -> str:
+        markers = " ".join(m for m in (self.cites.add(c) for c in finding.citations) if m)
+        return f"{escape_md(finding.summary)} {markers}".strip()
+
+    def _shortfall_lines(self, report: Report, theme: str | None) -> str:
+        found = [f for f in self.a.findings(report).findings if f.kind == "shortfall" and (theme is None or f.theme == theme)]
+        return "\n".join(self._finding_md(f) for f in found)
+
+    def _action_md(self, action: Action, brief: bool = False) -> str:
+        head = (f"**{action.id}. {escape_md(action.title)}** · {escape_md(self._theme_label(action.theme))} · "
+                f"owner: {escape_md(action.owner)} · timescale: {escape_md(action.timescale)} · "
+                f"RAG: {action.rag} · priority: {action.priority}")
+        evidence = " ".join(m for m in (self.cites.add(c) for c in action.evidence) if m)
+        if brief:
+            return f"- {head} {evidence}".rstrip()
+        lines = [head, "", escape_md(action.action)]
+        lines += [f"> {q}" for q in (self.cites.quote(c) for c in action.evidence) if q]
+        if action.measures:
+            lines.append("Measures: " + "; ".join(escape_md(m) for m in action.measures))
+        for gp in action.good_practice:
+            markers = " ".join(m for m in (self.cites.add(c) for c in gp.citations) if m)
+            lines.append(f"Good practice ({escape_md(gp.authority)}): {escape_md(gp.summary)} {markers}".rstrip())
+        if action.no_good_practice_note:
+            lines.append(f"*{escape_md(action.no_good_practice_note)}*")
+        return "\n\n".join(lines)
+
+
+def theme_label(taxonomy, theme_id: str | None) -> str:
+    """A theme's display label (falls back to the id when the taxonomy does not know it)."""
+    if not theme_id:
+        return "General"
+    try:
+        theme = taxonomy.theme(theme_id)
+    except KeyError:
+        theme = None
+    return getattr(theme, "label", None) or theme_id.replace("_", " ").replace("-", " ").capitalize()
+
+
+def _renumber_markers(text: str, cited: list[Citation], markers: dict[str, str]) -> str:
+    """Map an engine's ``[n]`` markers (1-based over its citations) to this turn's numbering."""
+
+    def sub(m: re.Match) -> str:
+        i = int(m.group(1)) - 1
+        if 0 <= i < len(cited) and cited[i].passage_id in markers:
+            return markers[cited[i].passage_id]
+        return ""
+
+    return re.sub(r"\[(\d+)\]", sub, text)
+
+
+# --------------------------------------------------------------------------- plan refinement
+
+class RefineError(ValueError):
+    """An instruction the deterministic parser cannot apply; the message says why."""
+
+
+_EDIT_START = re.compile(
+    r"^\s*(?:please\s+|can you\s+|could you\s+)?(make|set|change|update|remove|delete|drop|mark|assign|rename|"
+    r"give|move|flag|prioriti[sz]e|deprioriti[sz]e|add\s+(?:an?\s+|another\s+)?(?:new\s+)?(?:action|measure))\b",
+    re.I,
+)
+_ACTION_REF = re.compile(r"\baction\s*#?\s*(\d+)\b|\bA(\d+)\b", re.I)
+_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
+             "eighth": 8, "ninth": 9, "tenth": 10}
+_RAG_WORDS: dict[str, RAG] = {"not started": "Not started", "green": "Green", "amber": "Amber", "red": "Red",
+                              "completed": "Complete", "complete": "Complete", "done": "Complete"}
+_TAIL_REF = re.compile(r"\s+(?:for|of|on|in)\s+(?:action\s*#?\s*\d+|a\d+|the\s+[\w' -]+?\s+action)\s*$", re.I)
+_ADD_ACTION = re.compile(r"^\s*(?:please\s+)?add\s+(?:an?\s+|another\s+)?(?:new\s+)?action\s*(?:to\s+|that\s+|for\s+|:|-)?\s*(?P<v>.+)$",
+                         re.I | re.S)
+_ADD_MEASURE = re.compile(r"^\s*(?:please\s+)?add\s+(?:an?\s+|another\s+)?measure\s*(?:of\s+success\s*)?:?\s*(?P<v>.+?)\s+"
+                          r"(?:to|for)\s+(?P<ref>action\s*#?\s*\d+|a\d+|the\s+[\w' -]+?\s+action)\s*\.?\s*$", re.I | re.S)
+
+
+def looks_like_edit(message: str) -> bool:
+    """True when the message is an instruction to change the plan rather than a question."""
+    if _ADD_ACTION.match(message) or _ADD_MEASURE.match(message):
+        return True
+    return bool(_EDIT_START.match(message)) and bool(
+        _ACTION_REF.search(message) or re.search(r"\baction\b|\bactions\b", message, re.I)
+    )
+
+
+def apply_instruction(plan: ActionPlan, instruction: str, taxonomy, playbook) -> tuple[ActionPlan, list[PlanChange]]:
+    """Apply one plain-English edit to a copy of ``plan``. Raises ``RefineError`` when it cannot."""
+    plan = plan.model_copy(deep=True)
+    text = instruction.strip()
+    if m := _ADD_ACTION.match(text):
+        return plan, [_add_user_action(plan, m.group("v"), taxonomy, playbook)]
+    if m := _ADD_MEASURE.match(text):
+        action = _target(plan, m.group("ref"), taxonomy)
+        measure = _clean_value(m.group("v"))
+        action.measures.append(measure)
+        return plan, [PlanChange(kind="update", action_id=action.id, field="measures", new=measure,
+                                 summary=f"added the measure “{measure}” to {action.id}.")]
+    lower = fold(text).lower()
+    action = _target(plan, text, taxonomy)
+    if re.match(r"^\s*(?:please\s+)?(remove|delete|drop)\b", lower):
+        plan.actions.remove(action)
+        old_id = action.id
+        plan.renumber()
+        renumbered = f" The remaining {len(plan.actions)} actions are renumbered A1–A{len(plan.actions)}." if plan.actions else ""
+        return plan, [PlanChange(kind="remove", action_id=old_id, old=action.title,
+                                 summary=f"removed {old_id} “{action.title}”.{renumbered}")]
+    for field, value in _edits(text, lower):
+        old = getattr(action, field)
+        setattr(action, field, value)
+        return plan, [PlanChange(kind="update", action_id=action.id, field=field, old=str(old), new=str(value),
+                                 summary=f"{action.id} {_FIELD_NAMES[field]}: {old} → {value}.")]
+    raise RefineError(
+        "I understood which action you mean but not what to change. Try: *make action 2 owned by the Head of "
+        "Commissioning*, *set the timescale of action 1 to 6 months*, *mark action 1 amber*, *make action 3 high "
+        "priority*, *rename action 2 to …*, *remove action 4*, or *add an action to …*."
+    )
+
+
+_FIELD_NAMES = {"owner": "owner", "timescale": "timescale", "rag": "RAG status", "priority": "priority", "title": "title"}
+
+
+def _edits(text: str, lower: str) -> Iterator[tuple[str, str]]:
+    """(field, value) pairs the instruction asks for, most specific first."""
+    if m := re.search(r"\bowned by\s+(?P<v>.+)$", text, re.I) or re.search(
+        r"\bowner\b.*?\b(?:to|is|as|be|=|:)\s+(?P<v>.+)$", text, re.I
+    ) or re.search(r"\bassign\w*\b.*?\bto\s+(?P<v>.+)$", text, re.I):
+        yield "owner", _clean_value(m.group("v"), drop_article=True)
+    elif m := re.search(r"\b(?:timescale|deadline|time ?frame|due date|target date)\b.*?\b(?:to|is|as|be|=|:)\s+(?P<v>.+)$", text, re.I) \
+            or re.search(r"\bdue\s+(?P<v>(?:in|by|within)\s+.+)$", text, re.I):
+        yield "timescale", _clean_value(m.group("v"))
+    elif m := re.search(r"\brename\b.*?\bto\s+(?P<v>.+)$|\btitle\b.*?\bto\s+(?P<v2>.+)$", text, re.I):
+        yield "title", _clean_value(m.group("v") or m.group("v2"))
+    elif m := re.search(r"\b(high|medium|low)(?:\s+|-)priority\b|\bpriority\b.*?\b(high|medium|low)\b", lower):
+        yield "priority", (m.group(1) or m.group(2)).capitalize()
+    elif re.match(r"^\s*(?:please\s+)?prioriti[sz]e\b", lower):
+        yield "priority", "High"
+    elif re.match(r"^\s*(?:please\s+)?deprioriti[sz]e\b", lower):
+        yield "priority", "Low"
+    elif m := re.search(r"\b(not started|green|amber|red|completed|complete|done)\b", lower):
+        yield "rag", _RAG_WORDS[m.group(1)]
+
+
+def _clean_value(value: str, drop_article: bool = False) -> str:
+    value = _TAIL_REF.sub("", value.strip()).strip().rstrip(".!;,").strip().strip("\"'“”‘’").strip()
+    if drop_article:
+        value = re.sub(r"^the\s+", "", value, flags=re.I)
+    if not value:
+        raise RefineError("The new value is empty.")
+    if len(value) > 300:
+        raise RefineError("That value is too long for a plan field (300 characters at most).")
+    return value[0].upper() + value[1:]
+
+
+def _target(plan: ActionPlan, text: str, taxonomy) -> Action:
+    """The action an instruction refers to: by number, ordinal, or theme/title words."""
+    if not plan.actions:
+        raise RefineError("The plan has no actions yet.")
+    ids = ", ".join(a.id for a in plan.actions)
+    if m := _ACTION_REF.search(text):
+        n = int(m.group(1) or m.group(2))
+        action = plan.action(f"A{n}")
+        if action is None:
+            raise RefineError(f"There is no action {n}; the plan has {ids}.")
+        return action
+    lower = fold(text).lower()
+    if m := re.search(r"\b(" + "|".join(_ORDINALS) + r"|last)\s+action\b", lower):
+        word = m.group(1)
+        return plan.actions[-1] if word == "last" else _nth(plan, _ORDINALS[word], ids)
+    m = re.search(r"((?:[\w'-]+\s+){1,4})action\b", lower)
+    if m:
+        words = re.split(r"\b(?:the|of|for|on|to|set|make|mark|change|remove|delete|drop|rename|give)\b", m.group(1))[-1].strip()
+        if words:
+            return _by_words(plan, words, taxonomy, ids)
+    raise RefineError(f"Which action? Say *action 2* (the plan has {ids}) or name its theme, e.g. *the co-production action*.")
+
+
+def _nth(plan: ActionPlan, n: int, ids: str) -> Action:
+    if n > len(plan.actions):
+        raise RefineError(f"There is no action {n}; the plan has {ids}.")
+    return plan.actions[n - 1]
+
+
+def _by_words(plan: ActionPlan, words: str, taxonomy, ids: str) -> Action:
+    theme = taxonomy.match(words)
+    matches = [a for a in plan.actions if theme and a.theme == theme]
+    if not matches:
+        wanted = set(_WORD.findall(words))
+        matches = [a for a in plan.actions if wanted and wanted <= set(_WORD.findall(fold(a.title + " " + a.action).lower()))]
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise RefineError(f"No action in the plan matches “{words}”; the plan has {ids}.")
+    listed = "; ".join(f"{a.id} {a.title}" for a in matches)
+    raise RefineError(f"Several actions match “{words}”: {listed}. Say which by number.")
+
+
+def _add_user_action(plan: ActionPlan, text: str, taxonomy, playbook) -> PlanChange:
+    what = _clean_value(text)
+    theme = taxonomy.match(what) or "default"
+    play = playbook.play(theme)
+    months = sorted(lever.months for lever in play.levers)[len(play.levers) // 2]
+    title = what if len(what) <= 80 else what[:77].rsplit(" ", 1)[0] + "…"
+    action = Action(
+        id=f"A{len(plan.actions) + 1}", title=title, theme=theme, action=what.rstrip(".") + ".",
+        owner=play.owners[0], timescale=f"{months} months", priority=play.priority,
+        no_good_practice_note="Added in conversation: no report evidence cited yet.",
+    )
+    plan.actions.append(action)
+    plan.renumber()
+    return PlanChange(kind="add", action_id=action.id, new=action.title,
+                      summary=f"added {action.id} “{action.title}” (owner {action.owner}, {action.timescale}: "
+                              "suggested from the playbook; change them if needed).")

@@ -1,0 +1,190 @@
+"""Typed objects passed between stages: reports -> passages -> findings -> plan.
+
+Every stage takes and returns these; JSON output of the CLI is their
+``model_dump``. Field names here are a contract (see the README's JSON shapes).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+SectionName = Literal["what_people_expect", "commitment", "key_findings"]
+FindingKind = Literal["shortfall", "strength"]
+RAG = Literal["Not started", "Green", "Amber", "Red", "Complete"]
+Priority = Literal["High", "Medium", "Low"]
+
+
+class SentenceSpan(BaseModel):
+    """A sentence of a passage as character offsets into ``Passage.text``."""
+
+    start: int
+    end: int
+
+
+class Passage(BaseModel):
+    """One paragraph of a report: the unit of retrieval and citation.
+
+    ``id`` is ``<authority-slug>/<statement-slug>/pNN`` and does not change when
+    the same file is re-ingested.
+    """
+
+    id: str
+    report_id: str
+    authority: str
+    quality_statement: str
+    section: SectionName
+    subheading: str | None = None
+    position: int = Field(description="1-based order of the passage in its report")
+    text: str
+    sentences: list[SentenceSpan] = Field(default_factory=list)
+
+    def sentence_texts(self) -> list[str]:
+        return [self.text[s.start : s.end] for s in self.sentences]
+
+
+class Report(BaseModel):
+    """One quality-statement section of a CQC local authority assessment."""
+
+    id: str = Field(description="<authority-slug>/<statement-slug>")
+    authority: str
+    authority_inferred: bool = False
+    quality_statement: str
+    statement_inferred: bool = False
+    score: int | None = Field(default=None, ge=1, le=4)
+    label: str | None = None
+    indicative: bool = False
+    i_statements: list[str] = Field(default_factory=list)
+    commitment: str | None = None
+    source: str = Field(description="file name of the report inside the reports folder")
+    content_hash: str
+    passages: list[Passage] = Field(default_factory=list)
+
+    def key_findings(self) -> list[Passage]:
+        return [p for p in self.passages if p.section == "key_findings"]
+
+    def summary(self) -> dict:
+        """The ``reports --format json`` row."""
+        return {
+            "id": self.id,
+            "authority": self.authority,
+            "quality_statement": self.quality_statement,
+            "score": self.score,
+            "label": self.label,
+            "source": self.source,
+            "passages": len(self.passages),
+            "authority_inferred": self.authority_inferred,
+            "statement_inferred": self.statement_inferred,
+            "indicative": self.indicative,
+        }
+
+
+class IngestError(BaseModel):
+    """A file that was not accepted as a report, and why (shown to the user)."""
+
+    source: str
+    reason: str
+
+
+class SearchHit(BaseModel):
+    passage: Passage
+    score: float = Field(description="fused score, higher is better")
+    dense_rank: int | None = None
+    bm25_rank: int | None = None
+
+
+class Citation(BaseModel):
+    """A passage id plus a quote that must occur verbatim in that passage."""
+
+    passage_id: str
+    quote: str
+    verified: bool = False
+    corrected: bool = Field(default=False, description="quote replaced by the exact source text")
+
+
+class Finding(BaseModel):
+    id: str = Field(description="<report-id>/s01 for shortfalls, <report-id>/g01 for strengths")
+    report_id: str
+    kind: FindingKind
+    theme: str = Field(description="theme id from prompts/themes.yaml")
+    summary: str
+    citations: list[Citation] = Field(default_factory=list)
+
+
+class ReportFindings(BaseModel):
+    """The findings of one report (a row of ``findings --format json``)."""
+
+    report_id: str
+    authority: str
+    quality_statement: str
+    score: int | None
+    findings: list[Finding] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+
+
+class GoodPractice(BaseModel):
+    authority: str
+    report_id: str | None = None
+    summary: str = Field(description="one sentence: what to borrow")
+    citations: list[Citation] = Field(default_factory=list)
+
+
+class Action(BaseModel):
+    id: str = Field(description="A1, A2, ... in plan order")
+    title: str
+    theme: str
+    shortfall_ids: list[str] = Field(default_factory=list)
+    evidence: list[Citation] = Field(default_factory=list)
+    action: str
+    owner: str
+    timescale: str
+    measures: list[str] = Field(default_factory=list)
+    rag: RAG = "Not started"
+    priority: Priority = "Medium"
+    good_practice: list[GoodPractice] = Field(default_factory=list)
+    no_good_practice_note: str | None = None
+
+
+class TokenUsage(BaseModel):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+    def __add__(self, other: "TokenUsage") -> "TokenUsage":
+        return TokenUsage(
+            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            completion_tokens=self.completion_tokens + other.completion_tokens,
+        )
+
+
+class ActionPlan(BaseModel):
+    authority: str
+    quality_statement: str
+    score: int | None
+    report_id: str
+    engine: str = "builtin"
+    actions: list[Action] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list, description="visible notes: fallbacks, drops")
+    usage: TokenUsage | None = None
+
+    def action(self, action_id: str) -> Action | None:
+        return next((a for a in self.actions if a.id == action_id), None)
+
+    def renumber(self) -> None:
+        for i, a in enumerate(self.actions, start=1):
+            a.id = f"A{i}"
+
+
+class Answer(BaseModel):
+    """A chat reply: Markdown text plus the citations it rests on."""
+
+    text: str
+    citations: list[Citation] = Field(default_factory=list)
+    engine: str = "builtin"
+    notes: list[str] = Field(default_factory=list, description="fallback notices, dropped claims")
+    actions: list[Action] = Field(default_factory=list, description="proposed actions the user can add")
+    usage: TokenUsage | None = None

@@ -1,0 +1,242 @@
+"""The action playbook: per-theme levers, owners, timescales and measures.
+
+Loaded from ``prompts/playbook.yaml`` and validated: every template may use
+only the slots its place allows, every lever's owner must be one of its theme's
+typical owners, and a ``default`` theme covers theme ids the playbook does not
+know. The ``lexicon`` section holds the word lists the built-in planner and
+answerer use (stopwords, connectives, nouns that name arrangements, partners,
+severity cues), so no wording lives in code.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+
+from .models import Priority
+
+PLAYBOOK_FILE = "playbook.yaml"
+
+#: Slots an action lever's templates may use.
+ACTION_SLOTS = frozenset({"authority", "statement", "theme", "partner", "specific", "gap"})
+#: Slots of the other templates, by message name.
+MESSAGE_SLOTS = {
+    "good_practice": frozenset({"other", "strength", "authority", "gap", "specific"}),
+    "no_good_practice": frozenset({"theme"}),
+    "no_shortfalls": frozenset({"authority", "statement"}),
+    "no_evidence": frozenset({"finding", "summary"}),
+    "merged": frozenset({"kept", "merged"}),
+}
+
+_WORD = re.compile(r"[a-z0-9]+(?:['’-][a-z0-9]+)*")
+
+
+class PlaybookError(ValueError):
+    """The playbook file is missing or malformed; the message says where and why."""
+
+
+def template_slots(template: str) -> set[str]:
+    """The ``{slot}`` names a template uses; positional or formatted fields are refused."""
+    slots: set[str] = set()
+    for _, name, spec, conversion in string.Formatter().parse(template):
+        if name is None:
+            continue
+        if not name.isidentifier() or spec or conversion:
+            raise ValueError(f"template field {{{name}}} must be a plain named slot, in: {template!r}")
+        slots.add(name)
+    return slots
+
+
+def check_template(template: str, allowed: frozenset[str], where: str) -> str:
+    unknown = template_slots(template) - allowed
+    if unknown:
+        raise ValueError(
+            f"{where}: unknown slot(s) {', '.join(sorted('{' + s + '}' for s in unknown))}; "
+            f"allowed: {', '.join(sorted('{' + s + '}' for s in allowed))}"
+        )
+    return template
+
+
+class Lever(BaseModel):
+    """One kind of action: what will be done, by whom, by when, and how success shows."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    title: str
+    action: str
+    owner: str | None = None
+    months: int = Field(ge=1, le=36)
+    measures: list[str] = Field(min_length=1)
+    cues: list[str] = Field(default_factory=list, description="words in a finding that make this lever apt")
+
+    @model_validator(mode="after")
+    def _templates(self) -> "Lever":
+        for field in ("title", "action"):
+            check_template(getattr(self, field), ACTION_SLOTS, f"lever {self.id!r} {field}")
+        for i, measure in enumerate(self.measures, start=1):
+            check_template(measure, ACTION_SLOTS, f"lever {self.id!r} measure {i}")
+        return self
+
+
+class ThemePlay(BaseModel):
+    """The playbook entry of one theme."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    label: str
+    subject: str = Field(description="what {specific} says when a finding names nothing specific")
+    partner: str = Field(description="the usual partner for {partner}")
+    priority: Priority = "Medium"
+    owners: list[str] = Field(min_length=1)
+    levers: list[Lever] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "ThemePlay":
+        ids = [lever.id for lever in self.levers]
+        if len(ids) != len(set(ids)):
+            raise ValueError(f"theme {self.label!r}: lever ids must be unique, got {ids}")
+        for lever in self.levers:
+            if lever.owner is not None and lever.owner not in self.owners:
+                raise ValueError(
+                    f"lever {lever.id!r}: owner {lever.owner!r} is not one of the theme's owners {self.owners}"
+                )
+        return self
+
+    def owner_of(self, lever: Lever) -> str:
+        return lever.owner or self.owners[0]
+
+
+class PriorityRules(BaseModel):
+    """How an action's priority is scored: report score, severity cues and the theme's hint."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    score_points: dict[int, int]
+    unscored_points: int = 1
+    severe_points: int = 1
+    mild_points: int = -1
+    theme_points: dict[Priority, int]
+    high_at: int
+    medium_at: int
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "PriorityRules":
+        if self.medium_at > self.high_at:
+            raise ValueError("priority: medium_at must not exceed high_at")
+        return self
+
+    def priority(self, score: int | None, severity: int, theme_priority: Priority) -> Priority:
+        points = self.score_points.get(score, self.unscored_points) if score is not None else self.unscored_points
+        points += self.severe_points if severity > 0 else self.mild_points if severity < 0 else 0
+        points += self.theme_points.get(theme_priority, 0)
+        return "High" if points >= self.high_at else "Medium" if points >= self.medium_at else "Low"
+
+
+class Lexicon(BaseModel):
+    """Word lists for clause clean-up, specifics, partners, severity and relevance."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    stopwords: list[str]
+    connectives: list[str] = Field(description="leading phrases removed from a clause (longest first)")
+    clause_breaks: list[str] = Field(description="where a long clause is cut")
+    demonstratives: list[str] = Field(description="words that point back to something named earlier")
+    head_nouns: list[str] = Field(description="nouns that name arrangements, teams, groups or systems")
+    partners: dict[str, str] = Field(description="cue phrase -> partner named in actions")
+    severe: list[str]
+    mild: list[str]
+    gap_words: int = Field(ge=4, le=40, description="longest gap excerpt, in words")
+
+    @field_validator("stopwords", "connectives", "clause_breaks", "demonstratives", "head_nouns", "severe", "mild")
+    @classmethod
+    def _lower(cls, values: list[str]) -> list[str]:
+        return [v.lower() for v in values]
+
+
+class Playbook(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: int
+    messages: dict[str, str]
+    priority: PriorityRules
+    lexicon: Lexicon
+    themes: dict[str, ThemePlay]
+
+    _words_cache: dict[str, frozenset[str]] = PrivateAttr(default_factory=dict)
+    _stop: frozenset[str] = PrivateAttr(default=frozenset())
+
+    def model_post_init(self, context: object) -> None:
+        self._stop = frozenset(self.lexicon.stopwords)
+
+    @model_validator(mode="after")
+    def _complete(self) -> "Playbook":
+        if "default" not in self.themes:
+            raise ValueError("themes must include a 'default' entry for unknown theme ids")
+        missing = set(MESSAGE_SLOTS) - set(self.messages)
+        if missing:
+            raise ValueError(f"messages missing: {', '.join(sorted(missing))}")
+        for name, template in self.messages.items():
+            if name not in MESSAGE_SLOTS:
+                raise ValueError(f"unknown message {name!r}; known: {', '.join(sorted(MESSAGE_SLOTS))}")
+            check_template(template, MESSAGE_SLOTS[name], f"message {name!r}")
+        return self
+
+    def play(self, theme_id: str) -> ThemePlay:
+        """The entry for a theme, or the ``default`` entry when the playbook does not know it."""
+        return self.themes.get(theme_id) or self.themes["default"]
+
+    def message(self, name: str, **slots: str) -> str:
+        return self.messages[name].format(**slots)
+
+    def content_words(self, text: str) -> frozenset[str]:
+        """Lower-cased words of ``text`` without stopwords, light plural folding (cached per text)."""
+        cached = self._words_cache.get(text)
+        if cached is None:
+            words = _WORD.findall(text.lower())
+            cached = frozenset(_stem(w) for w in words if w not in self._stop and len(w) > 1)
+            if len(self._words_cache) < 200_000:
+                self._words_cache[text] = cached
+        return cached
+
+    def missing_themes(self, theme_ids: list[str]) -> list[str]:
+        """Theme ids with no entry of their own (they fall back to ``default``)."""
+        return [t for t in theme_ids if t not in self.themes]
+
+
+def _stem(word: str) -> str:
+    word = word.replace("’", "'").removesuffix("'s")
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+def load_playbook(prompts_dir: Path | str) -> Playbook:
+    """Read and validate ``<prompts_dir>/playbook.yaml``; ``PlaybookError`` says what is wrong."""
+    path = Path(prompts_dir) / PLAYBOOK_FILE
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PlaybookError(f"playbook not found: {path}") from None
+    except yaml.YAMLError as exc:
+        raise PlaybookError(f"{path} is not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise PlaybookError(f"{path} must hold a mapping with version, messages, priority, lexicon and themes")
+    try:
+        return Playbook.model_validate(data)
+    except ValidationError as exc:
+        raise PlaybookError(f"{path} is malformed:\n{_describe(exc)}") from None
+
+
+def _describe(exc: ValidationError) -> str:
+    lines = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        lines.append(f"  - {where}: {err['msg']}")
+    return "\n".join(lines)

@@ -1,0 +1,452 @@
+"""Parse one CQC local authority assessment section into a typed ``Report``.
+
+Reads ``.txt``, ``.md``, ``.html`` (a saved CQC page) and ``.pdf`` (text
+layer), turns the file into blocks (headings and paragraphs), then walks them:
+title, quality statement, score and label, "What people expect", "The local
+authority commitment", "Key findings for this quality statement" with its
+sub-headings and paragraphs. Authority and statement missing from the text are
+inferred and flagged as inferred; a manifest entry (``overrides``) always wins.
+Anything that is not a report raises ``ReportError`` naming the file and why.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from .models import Passage, Report, SectionName, SentenceSpan
+from .text import fold, sentence_spans, slugify
+
+DATA_DIR = Path(__file__).parent / "data"
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+
+SCORE_LABELS = {
+    1: "Evidence shows significant shortfalls",
+    2: "Evidence shows some shortfalls",
+    3: "Evidence shows a good standard",
+    4: "Evidence shows an exceptional standard",
+}
+
+
+class ReportError(ValueError):
+    """A file that is not a usable report; ``str()`` names the file and the reason."""
+
+    def __init__(self, source: str, reason: str):
+        super().__init__(f"{source}: {reason}")
+        self.source = source
+        self.reason = reason
+
+
+# --------------------------------------------------------------------------- reference data
+
+
+@dataclass(frozen=True)
+class QualityStatement:
+    name: str
+    theme: str
+    aliases: tuple[str, ...]
+    commitment: str
+
+    @property
+    def slug(self) -> str:
+        return slugify(self.name)
+
+
+@lru_cache(maxsize=1)
+def quality_statements() -> tuple[QualityStatement, ...]:
+    rows = yaml.safe_load((DATA_DIR / "quality_statements.yaml").read_text(encoding="utf-8"))
+    return tuple(
+        QualityStatement(r["name"], r["theme"], tuple(r.get("aliases", [])), r["commitment"]) for r in rows
+    )
+
+
+@lru_cache(maxsize=1)
+def authority_gazetteer() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(official name, all names to look for) for every English local authority."""
+    out = []
+    for line in (DATA_DIR / "authorities.txt").read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        names = tuple(n.strip() for n in line.split("|"))
+        out.append((names[0], names))
+    return tuple(out)
+
+
+def _key(text: str) -> str:
+    """Fold for tolerant heading comparison: lower case, '&' as 'and', no punctuation."""
+    text = fold(text).lower().replace("&", " and ")
+    return re.sub(r"[^a-z0-9]+", " ", text).strip()
+
+
+def match_statement(text: str, threshold: float = 0.88) -> QualityStatement | None:
+    """The quality statement a heading-like line names, matched tolerantly."""
+    k = _key(re.sub(r"^(quality statement|theme \d+)\s*[:\-]?\s*", "", fold(text), flags=re.I))
+    if not k or len(k) > 80:
+        return None
+    best, best_ratio = None, 0.0
+    for qs in quality_statements():
+        for name in (qs.name, *qs.aliases):
+            ratio = 1.0 if _key(name) == k else SequenceMatcher(None, _key(name), k).ratio()
+            if ratio > best_ratio:
+                best, best_ratio = qs, ratio
+    return best if best_ratio >= threshold else None
+
+
+# --------------------------------------------------------------------------- reading files
+
+
+def _check_text(source: str, text: str) -> str:
+    if "\x00" in text:
+        raise ReportError(source, "looks like a binary file, not a text report")
+    controls = sum(1 for c in text if ord(c) < 32 and c not in "\n\r\t\f")
+    if controls > max(10, len(text) // 100):
+        raise ReportError(source, "looks like a binary file, not a text report")
+    if not text.strip():
+        raise ReportError(source, "the file is empty")
+    return text
+
+
+def _decode(source: str, data: bytes) -> str:
+    if b"\x00" in data[:8192]:
+        raise ReportError(source, "looks like a binary file, not a text report")
+    for enc in ("utf-8-sig", "cp1252"):
+        try:
+            return _check_text(source, data.decode(enc))
+        except UnicodeDecodeError:
+            continue
+    raise ReportError(source, "is not readable text (unknown encoding)")
+
+
+def _html_blocks(source: str, data: bytes) -> list[str]:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(_decode(source, data), "html.parser")
+    for tag in soup(["script", "style", "nav", "header", "footer", "aside", "form", "noscript", "button", "svg"]):
+        tag.decompose()
+    root = soup.find("main") or soup.find("article") or soup.body or soup
+    blocks = []
+    for el in root.find_all(["h1", "h2", "h3", "h4", "h5", "p", "li"]):
+        if el.name in ("p", "li") and el.find_parent(["p", "li"]) is not None:
+            continue
+        text = " ".join(el.get_text(" ").split())
+        if text:
+            blocks.append(text)
+    return blocks
+
+
+def _pdf_text(source: str, data: bytes) -> str:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except (PdfReadError, ValueError, KeyError, TypeError) as exc:
+        raise ReportError(source, f"is not a readable PDF ({exc})") from exc
+    text = "\n".join(pages)
+    if not text.strip():
+        raise ReportError(source, "the PDF has no text layer (scanned image?); export it as text or HTML")
+    return text
+
+
+_TERMINAL = re.compile(r"[.!?:;\"'\u2019\u201d)]\s*$")
+
+
+def _reflow(lines: list[str]) -> list[str]:
+    """Join lines wrapped inside a paragraph (PDF, hard-wrapped Markdown)."""
+    out: list[str] = []
+    for line in lines:
+        if out and out[-1] and line and not _TERMINAL.search(out[-1]) and (
+            line[0].islower() or len(out[-1]) >= 60
+        ):
+            out[-1] = f"{out[-1]} {line}"
+        else:
+            out.append(line)
+    return out
+
+
+def _text_blocks(text: str, *, markdown: bool) -> list[str]:
+    lines = [ln.strip() for ln in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    if markdown:
+        lines = [re.sub(r"^(#{1,6}\s+|[*+-]\s+|>\s*)", "", ln) for ln in lines]
+        lines = [re.sub(r"(\*\*|__)(.+?)\1", r"\2", ln) for ln in lines]
+    groups: list[list[str]] = [[]]
+    for ln in lines:
+        if ln:
+            groups[-1].append(ln)
+        elif groups[-1]:
+            groups.append([])
+    blocks: list[str] = []
+    for g in groups:
+        blocks.extend(_reflow(g))
+    return [b for b in blocks if b]
+
+
+def read_blocks(source: str, data: bytes, suffix: str) -> list[str]:
+    """The file's headings and paragraphs, in order, as plain strings."""
+    if suffix in (".html", ".htm"):
+        return _html_blocks(source, data)
+    if suffix == ".pdf":
+        if not data.startswith(b"%PDF"):
+            raise ReportError(source, "has a .pdf name but is not a PDF file")
+        return _text_blocks(_pdf_text(source, data), markdown=False)
+    return _text_blocks(_decode(source, data), markdown=suffix in (".md", ".markdown"))
+
+
+# --------------------------------------------------------------------------- structure
+
+_TITLE = re.compile(r"^(?P<name>.+?)\s*[:\-\u2013\u2014]?\s*(local authority )?assessment\s*$", re.I)
+_SCORE = re.compile(
+    r"^(?P<ind>indicative\s+)?score\s*[:\-\u2013]?\s*(?P<n>[1-4])(?:\s*(?:/\s*4|out of 4))?"
+    r"(?:\s*[:\-\u2013\u2014]\s*(?:[1-4]\s*[:\-\u2013\u2014]\s*)?(?P<label>.+))?$",
+    re.I,
+)
+_LABEL = re.compile(r"^(?P<n>[1-4])\s*[:\-\u2013\u2014]\s*(?P<label>evidence shows .+)$", re.I)
+_SECTIONS: dict[str, SectionName] = {
+    "what people expect": "what_people_expect",
+    "the local authority commitment": "commitment",
+    "local authority commitment": "commitment",
+    "key findings for this quality statement": "key_findings",
+    "key findings": "key_findings",
+}
+_NOISE = {"downloads", "download", "print", "share", "back to top", "contents", "skip to main content"}
+
+
+def _is_subheading(block: str, nxt: str | None) -> bool:
+    words = block.split()
+    return (
+        nxt is not None
+        and len(block) <= 100
+        and 1 <= len(words) <= 14
+        and not _TERMINAL.search(block.rstrip(":"))
+        and not block[0].islower()
+        and len(nxt) > len(block)
+    )
+
+
+@dataclass
+class _Draft:
+    title_authority: str | None = None
+    statement: QualityStatement | None = None
+    score: int | None = None
+    label: str | None = None
+    indicative: bool = False
+    expect: list[str] = field(default_factory=list)
+    commitment: list[str] = field(default_factory=list)
+    findings: list[tuple[str | None, str]] = field(default_factory=list)  # (sub-heading, paragraph)
+    saw_structure: bool = False
+
+
+def _walk(blocks: list[str]) -> _Draft:
+    d = _Draft()
+    section: SectionName | None = None
+    subheading: str | None = None
+    for i, raw in enumerate(blocks):
+        block = raw.strip()
+        nxt = blocks[i + 1] if i + 1 < len(blocks) else None
+        k = _key(block)
+        if k in _NOISE:
+            continue
+        if k in _SECTIONS or k.rstrip(":") in _SECTIONS:
+            section, subheading, d.saw_structure = _SECTIONS[k], None, True
+            continue
+        if (m := _SCORE.match(fold(block))) and d.score is None:
+            d.score, d.indicative, d.saw_structure = int(m["n"]), bool(m["ind"]), True
+            if m["label"]:
+                d.label = m["label"].strip()
+            continue
+        if (m := _LABEL.match(fold(block))) and section != "key_findings":
+            d.score = d.score or int(m["n"])
+            d.label = m["label"].strip()
+            continue
+        if section is None and d.statement is None and (qs := match_statement(block)):
+            d.statement, d.saw_structure = qs, True
+            continue
+        if section is None and d.title_authority is None and d.statement is None and len(block) < 120:
+            if (m := _TITLE.match(fold(block))) and not _key(m["name"]).startswith("local authority"):
+                d.title_authority = m["name"].strip(" :-")
+                continue
+        if section == "what_people_expect":
+            d.expect.append(block)
+        elif section == "commitment":
+            d.commitment.append(block)
+        elif section == "key_findings" or (section is None and d.score is not None and len(block) > 100):
+            if section is None:
+                section = "key_findings"
+            if _is_subheading(block, nxt):
+                subheading = block.rstrip(":").strip()
+            else:
+                d.findings.append((subheading, block))
+    return d
+
+
+def infer_authority(text: str) -> str | None:
+    """The local authority a report talks about most, from the gazetteer."""
+    folded = fold(text)
+    best: tuple[int, int, str] | None = None
+    for official, names in authority_gazetteer():
+        count = 0
+        for name in names:
+            count += len(re.findall(rf"(?<![A-Za-z]){re.escape(name)}(?![A-Za-z])", folded))
+        if count:
+            # Prefer more mentions, then the longer (more specific) official name.
+            cand = (count, len(official), official)
+            if best is None or cand > best:
+                best = cand
+    # A name mentioned only as part of a longer one ("Gloucestershire" inside
+    # "South Gloucestershire") is counted for both; the longer wins only with as many mentions.
+    return best[2] if best else None
+
+
+def infer_statement(commitment: str, text: str) -> QualityStatement | None:
+    c = _key(commitment)
+    for qs in quality_statements():
+        if c and _key(qs.commitment) in c:
+            return qs
+    for qs in quality_statements():
+        if _key(qs.name) in _key(text[:2000]):
+            return qs
+    return None
+
+
+def _canonical_authority(name: str) -> str:
+    k = _key(name)
+    for official, names in authority_gazetteer():
+        if any(_key(n) == k for n in names):
+            return official
+    return re.sub(r"\s+(county|city|borough|metropolitan borough)?\s*council$", "", name, flags=re.I).strip()
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def parse_text(
+    blocks_or_text: list[str] | str,
+    source: str,
+    *,
+    content_hash: str,
+    overrides: dict | None = None,
+) -> Report:
+    """Build a ``Report`` from blocks (or plain text) of one file."""
+    blocks = _text_blocks(blocks_or_text, markdown=False) if isinstance(blocks_or_text, str) else blocks_or_text
+    d = _walk(blocks)
+    if not d.saw_structure or not d.findings:
+        raise ReportError(
+            source,
+            "no recognisable CQC assessment structure (expected a score line or 'Key findings' heading "
+            "followed by paragraphs)",
+        )
+    overrides = overrides or {}
+    full_text = "\n".join(blocks)
+
+    authority_inferred = False
+    if overrides.get("authority"):
+        authority = str(overrides["authority"]).strip()
+    elif d.title_authority:
+        authority = _canonical_authority(d.title_authority)
+    else:
+        authority = infer_authority(full_text) or ""
+        authority_inferred = True
+        if not authority:
+            raise ReportError(
+                source,
+                "could not tell which local authority this report is about (no title line and no known "
+                "authority named); set it in the reports.yaml manifest",
+            )
+
+    statement_inferred = False
+    if overrides.get("quality_statement"):
+        qs = match_statement(str(overrides["quality_statement"]), threshold=0.6)
+        statement = qs.name if qs else str(overrides["quality_statement"]).strip()
+    elif d.statement:
+        statement = d.statement.name
+    else:
+        qs = infer_statement(" ".join(d.commitment), full_text)
+        if qs is None:
+            raise ReportError(
+                source,
+                "could not tell which quality statement this section covers; set it in the reports.yaml manifest",
+            )
+        statement, statement_inferred = qs.name, True
+
+    score = overrides.get("score", d.score)
+    label = d.label or (SCORE_LABELS.get(score) if score else None)
+    if label:
+        label = re.sub(r"^[1-4]\s*[:\-\u2013\u2014]\s*", "", label).strip()
+
+    report_id = f"{slugify(authority)}/{slugify(statement)}"
+    passages: list[Passage] = []
+    ordered = (
+        [("what_people_expect", None, t) for t in d.expect]
+        + [("commitment", None, t) for t in d.commitment]
+        + [("key_findings", sub, t) for sub, t in d.findings]
+    )
+    for n, (section, sub, text) in enumerate(ordered, start=1):
+        passages.append(
+            Passage(
+                id=f"{report_id}/p{n:02d}",
+                report_id=report_id,
+                authority=authority,
+                quality_statement=statement,
+                section=section,
+                subheading=sub,
+                position=n,
+                text=text,
+                sentences=[SentenceSpan(start=s, end=e) for s, e in sentence_spans(text)],
+            )
+        )
+    return Report(
+        id=report_id,
+        authority=authority,
+        authority_inferred=authority_inferred,
+        quality_statement=statement,
+        statement_inferred=statement_inferred,
+        score=score,
+        label=label,
+        indicative=d.indicative,
+        i_statements=d.expect,
+        commitment=" ".join(d.commitment) or None,
+        source=source,
+        content_hash=content_hash,
+        passages=passages,
+    )
+
+
+def content_hash(data: bytes, overrides: dict | None = None) -> str:
+    h = hashlib.sha256(data)
+    if overrides:
+        h.update(repr(sorted(overrides.items())).encode())
+    return h.hexdigest()
+
+
+def parse_bytes(data: bytes, source: str, *, overrides: dict | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> Report:
+    """Parse a report given its bytes and file name (used for uploads)."""
+    suffix = Path(source).suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise ReportError(source, f"unsupported file type '{suffix or '(none)'}'; use {', '.join(SUPPORTED_SUFFIXES)}")
+    if len(data) > max_bytes:
+        raise ReportError(source, f"is {len(data) / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit")
+    if not data.strip():
+        raise ReportError(source, "the file is empty")
+    blocks = read_blocks(source, data, suffix)
+    return parse_text(blocks, source, content_hash=content_hash(data, overrides), overrides=overrides)
+
+
+def parse_file(path: str | Path, overrides: dict | None = None, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Report:
+    """Parse one report file. Raises ``ReportError`` with the file name and why."""
+    path = Path(path)
+    source = path.name
+    if not path.is_file():
+        raise ReportError(source, "no such file")
+    if path.stat().st_size > max_bytes:
+        raise ReportError(source, f"is {path.stat().st_size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit")
+    return parse_bytes(path.read_bytes(), source, overrides=overrides, max_bytes=max_bytes)

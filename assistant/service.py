@@ -1,0 +1,111 @@
+"""The assistant as one object: corpus, index, taxonomy, playbook and engines wired together.
+
+The CLI builds one per process; the Streamlit app one per server
+(``st.cache_resource``). The index is built or brought up to date on
+construction, so no separate ingest step is ever required.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from .corpus import Corpus, load_corpus, store_file, store_upload
+from .engines import Engine, get_engine
+from .findings import find_findings  # noqa: F401  (re-exported for callers that want the raw stage)
+from .index import Index, SyncStats
+from .models import ActionPlan, IngestError, Passage, Report, ReportFindings, SearchHit
+from .playbook import load_playbook
+from .reports import ReportError
+from .settings import Settings
+from .themes import load_taxonomy
+
+Progress = Callable[[int, int], None]
+
+
+class Assistant:
+    def __init__(self, settings: Settings | None = None, *, progress: Progress | None = None, embedder=None):
+        self.settings = settings or Settings()
+        self.taxonomy = load_taxonomy(self.settings.prompts_dir)
+        self.playbook = load_playbook(self.settings.prompts_dir)
+        self.index = Index(self.settings, embedder=embedder)
+        self._lock = threading.RLock()
+        self._engines: dict[str, Engine] = {}
+        self._findings: dict[tuple[str, str, str], ReportFindings] = {}
+        self.corpus: Corpus
+        self.sync_stats: SyncStats
+        self.reload(progress=progress)
+
+    # ------------------------------------------------------------------ corpus
+
+    def reload(self, *, progress: Progress | None = None) -> SyncStats:
+        """Re-read the reports folder and bring the index up to date (incremental)."""
+        with self._lock:
+            corpus = load_corpus(self.settings)
+            self.sync_stats = self.index.sync(corpus.reports, progress=progress)
+            self.corpus = corpus
+            return self.sync_stats
+
+    @property
+    def passages(self) -> dict[str, Passage]:
+        return self.corpus.passages
+
+    def reports(self) -> list[Report]:
+        return list(self.corpus.reports)
+
+    def find_report(self, name: str, statement: str | None = None) -> Report:
+        return self.corpus.find_report(name, statement)
+
+    def passage(self, passage_id: str) -> Passage | None:
+        return self.corpus.passages.get(passage_id)
+
+    def add_upload(self, name: str, data: bytes, *, progress: Progress | None = None) -> Report:
+        """Validate, store and index one uploaded report. Raises ``ReportError``; nothing changes then."""
+        with self._lock:
+            report = store_upload(self.settings, name, data, self.corpus)
+            self.reload(progress=progress)
+            return self.corpus.report(report.id)
+
+    def add_files(self, paths: list[Path], *, progress: Progress | None = None) -> tuple[list[Report], list[IngestError]]:
+        """Copy report files into the reports folder (each validated first) and index them."""
+        added: list[Report] = []
+        errors: list[IngestError] = []
+        with self._lock:
+            for path in paths:
+                try:
+                    added.append(store_file(self.settings, Path(path), self.corpus))
+                except ReportError as exc:
+                    errors.append(IngestError(source=exc.source, reason=exc.reason))
+            self.reload(progress=progress)
+        return [self.corpus.report(r.id) for r in added if r.id in {x.id for x in self.corpus.reports}], errors
+
+    # ------------------------------------------------------------------ stages
+
+    def search(self, query: str, *, k: int = 8, authority: str | None = None, statement: str | None = None,
+               section: str | None = None) -> list[SearchHit]:
+        return self.index.search(query, k=k, authority=authority, statement=statement, section=section)
+
+    def engine(self, name: str | None = None) -> Engine:
+        """The engine by name ("builtin" / "openai"), default from settings; built once each."""
+        name = name or self.settings.engine
+        with self._lock:
+            if name not in self._engines:
+                settings = self.settings.model_copy(update={"engine": name})
+                self._engines[name] = get_engine(settings, self.taxonomy, self.playbook)
+            return self._engines[name]
+
+    def findings(self, report: Report, *, engine: str | None = None) -> ReportFindings:
+        eng = self.engine(engine)
+        key = (report.id, report.content_hash, eng.name)
+        if key not in self._findings:
+            self._findings[key] = eng.findings(report)
+        return self._findings[key]
+
+    def others(self, report: Report) -> list[tuple[Report, ReportFindings]]:
+        """Every other report with its findings (built-in engine: deterministic and cheap)."""
+        return [(r, self.findings(r, engine="builtin")) for r in self.corpus.reports if r.id != report.id]
+
+    def plan(self, report: Report, *, engine: str | None = None) -> ActionPlan:
+        eng = self.engine(engine)
+        return eng.plan(report, self.findings(report, engine=engine), self.others(report))

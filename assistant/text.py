@@ -1,0 +1,85 @@
+"""Small text helpers shared by every stage: folding, slugs, sentences."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_QUOTES = str.maketrans(
+    {
+        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "\u00b4": "'", "`": "'",
+        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
+        "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-",
+        "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u200b": "",
+    }
+)
+_SPACE = re.compile(r"\s+")
+
+
+def fold(text: str) -> str:
+    """NFKC, straight quotes, plain hyphens, single spaces: for comparing quotes."""
+    return _SPACE.sub(" ", unicodedata.normalize("NFKC", text).translate(_QUOTES)).strip()
+
+
+def fold_with_map(text: str) -> tuple[str, list[int]]:
+    """``fold(text)`` plus, for each folded character, its offset in ``text``.
+
+    Lets a match found in folded text be mapped back to the original for
+    highlighting (offsets are per original character; NFKC expansions map every
+    produced character to the source character).
+    """
+    out: list[str] = []
+    offsets: list[int] = []
+    prev_space = True  # drop leading whitespace
+    for i, ch in enumerate(text):
+        piece = unicodedata.normalize("NFKC", ch).translate(_QUOTES)
+        for c in piece:
+            if c.isspace():
+                if prev_space:
+                    continue
+                c = " "
+                prev_space = True
+            else:
+                prev_space = False
+            out.append(c)
+            offsets.append(i)
+    while out and out[-1] == " ":
+        out.pop()
+        offsets.pop()
+    return "".join(out), offsets
+
+
+def slugify(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "unknown"
+
+
+# Abbreviations that end in a full stop but do not end a sentence.
+_ABBREV = re.compile(r"(?:\b(?:e\.g|i\.e|etc|Dr|Mr|Mrs|Ms|St|No|vs|approx|Cllr)\.)$", re.I)
+_SENT_END = re.compile(r"[.!?][\"'\u2019\u201d)]*(?=\s+|$)")
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Split a paragraph into sentences as (start, end) offsets, trimmed of spaces."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for m in _SENT_END.finditer(text):
+        end = m.end()
+        if _ABBREV.search(text[start:end]):
+            continue
+        nxt = text[end:].lstrip()
+        if nxt and nxt[0].islower():
+            continue
+        spans.append((start, end))
+        start = end
+    if start < len(text):
+        spans.append((start, len(text)))
+    trimmed = []
+    for s, e in spans:
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e > s:
+            trimmed.append((s, e))
+    return trimmed

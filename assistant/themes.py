@@ -1,0 +1,236 @@
+"""The theme taxonomy (``prompts/themes.yaml``): tagging text and chat queries with themes.
+
+Matching works on normalised word tokens: folded, lower-cased, hyphens and
+apostrophes inside words dropped ("co-production" -> "coproduction",
+"people's" -> "peoples") and a light plural fold ("agreements" ->
+"agreement"). A cue matches a run of whole tokens, or the run glued into one
+token ("out of hours" matches "out-of-hours"). Cues written in capitals are
+acronyms and match only in capitals ("IT" never matches "it"). A cue weighs
+one point per word; a theme scores the sum of its distinct matched cues.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+
+from .text import fold
+
+THEMES_FILE = "themes.yaml"
+#: How much the surrounding passage counts next to the text being tagged in ``best``.
+CONTEXT_WEIGHT = 0.3
+#: Synonyms and labels weigh this much more than cues when matching a user's words.
+SYNONYM_WEIGHT = 2.0
+
+_JOIN = re.compile(r"(?<=[a-z0-9])['-](?=[a-z0-9])")
+_TOKEN = re.compile(r"[a-z0-9]+")
+_ACRONYM = re.compile(r"^[A-Z][A-Z0-9]+$")
+
+
+class TaxonomyError(ValueError):
+    """The taxonomy file is missing or malformed; the message says where and why."""
+
+
+def _stem(token: str) -> str:
+    if len(token) > 4 and token.endswith("ies"):
+        return token[:-3] + "y"
+    if len(token) > 4 and token.endswith("sses"):
+        return token[:-2]
+    if len(token) > 3 and token.endswith("s") and not token.endswith(("ss", "us", "is")):
+        return token[:-1]
+    return token
+
+
+def tokens(text: str) -> list[str]:
+    """Normalised word tokens of ``text`` (see the module docstring)."""
+    return [_stem(t) for t in _TOKEN.findall(_JOIN.sub("", fold(text).lower()))]
+
+
+class Theme(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: str = Field(min_length=1)
+    description: str = Field(min_length=1)
+    cues: list[str] = Field(default_factory=list)
+    synonyms: list[str] = Field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Cue:
+    theme: str
+    tokens: tuple[str, ...]
+    weight: float
+
+
+class _Matcher:
+    """Finds cue phrases in text: token runs indexed by first token, acronyms by regex."""
+
+    def __init__(self, entries: Iterable[tuple[str, str, float]], ignore: Sequence[str] = ()):
+        self._index: dict[str, list[_Cue]] = {}
+        self._acronyms: list[tuple[re.Pattern[str], _Cue]] = []
+        self._ignore = [tuple(tokens(p)) for p in ignore if tokens(p)]
+        for theme, phrase, scale in entries:
+            toks = tuple(tokens(phrase))
+            if not toks:
+                continue
+            cue = _Cue(theme, toks, scale * len(toks))
+            if _ACRONYM.match(phrase.strip()):
+                pattern = re.compile(rf"(?<![A-Za-z0-9]){re.escape(phrase.strip())}s?(?![A-Za-z0-9])")
+                self._acronyms.append((pattern, cue))
+                continue
+            self._index.setdefault(toks[0], []).append(cue)
+            if len(toks) > 1:  # the glued form: "out of hours" ~ "out-of-hours"
+                self._index.setdefault("".join(toks), []).append(_Cue(theme, ("".join(toks),), cue.weight))
+
+    def _clean(self, text: str) -> list[str]:
+        toks = tokens(text)
+        for phrase in self._ignore:
+            n = len(phrase)
+            for i in range(len(toks) - n + 1):
+                if tuple(toks[i : i + n]) == phrase:
+                    toks[i : i + n] = [""] * n
+        return toks
+
+    def scores(self, text: str) -> dict[str, float]:
+        """Theme id -> sum of the weights of its distinct cues found in ``text``."""
+        if not text:
+            return {}
+        toks = self._clean(text)
+        hits: dict[tuple[str, tuple[str, ...]], float] = {}
+        for i, tok in enumerate(toks):
+            for cue in self._index.get(tok, ()):
+                n = len(cue.tokens)
+                if n == 1 or tuple(toks[i : i + n]) == cue.tokens:
+                    hits[(cue.theme, cue.tokens)] = cue.weight
+        folded = fold(text)
+        for pattern, cue in self._acronyms:
+            if pattern.search(folded):
+                hits[(cue.theme, cue.tokens)] = cue.weight
+        out: dict[str, float] = {}
+        for (theme, _), weight in hits.items():
+            out[theme] = out.get(theme, 0.0) + weight
+        return out
+
+
+class Taxonomy(BaseModel):
+    """The validated taxonomy. Build with ``load_taxonomy``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: int = 1
+    ignore: list[str] = Field(default_factory=list, description="phrases removed before tagging")
+    fallback: Theme
+    themes: list[Theme] = Field(min_length=1)
+    source: Path | None = Field(default=None, exclude=True, description="the file it was loaded from")
+
+    _by_id: dict[str, Theme] = PrivateAttr(default_factory=dict)
+    _order: dict[str, int] = PrivateAttr(default_factory=dict)
+    _cues: _Matcher | None = PrivateAttr(default=None)
+    _words: _Matcher | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Taxonomy":
+        ids = [t.id for t in self.themes] + [self.fallback.id]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"theme ids must be unique; repeated: {', '.join(dupes)}")
+        empty = [t.id for t in self.themes if not any(tokens(c) for c in t.cues)]
+        if empty:
+            raise ValueError(f"every theme needs at least one cue; none for: {', '.join(empty)}")
+        return self
+
+    def model_post_init(self, context: object) -> None:
+        self._by_id = {t.id: t for t in [*self.themes, self.fallback]}
+        self._order = {t.id: i for i, t in enumerate(self.themes)}
+        self._cues = _Matcher(((t.id, c, 1.0) for t in self.themes for c in t.cues), self.ignore)
+        self._words = _Matcher(
+            [(t.id, c, 1.0) for t in self.themes for c in t.cues]
+            + [(t.id, s, SYNONYM_WEIGHT) for t in self.themes for s in [*t.synonyms, t.label]]
+        )
+
+    @property
+    def ids(self) -> list[str]:
+        return [t.id for t in self.themes]
+
+    def theme(self, theme_id: str) -> Theme:
+        """The theme with this id (the fallback included); ``KeyError`` listing the ids otherwise."""
+        try:
+            return self._by_id[theme_id]
+        except KeyError:
+            raise KeyError(f"unknown theme {theme_id!r}; known: {', '.join(self._by_id)}") from None
+
+    def label(self, theme_id: str) -> str:
+        return self.theme(theme_id).label
+
+    def scores(self, text: str) -> dict[str, float]:
+        """Raw cue weights per theme for ``text`` (themes with no cue are absent)."""
+        return self._cues.scores(text)
+
+    def _ranked(self, scores: dict[str, float]) -> list[tuple[str, float]]:
+        return sorted(scores.items(), key=lambda kv: (-kv[1], self._order.get(kv[0], len(self._order))))
+
+    def tag(self, text: str) -> list[tuple[str, float]]:
+        """Themes of ``text``, best first, each with its share of the cue weight (sums to 1)."""
+        scores = self.scores(text)
+        total = sum(scores.values())
+        return [(tid, round(s / total, 4)) for tid, s in self._ranked(scores)]
+
+    def best(self, text: str, context: str | Sequence[str] | None = None) -> str:
+        """The one theme for ``text``; ``context`` (passage, sub-heading) breaks ties and fills gaps.
+
+        Returns the fallback id only when neither the text nor the context matches a cue.
+        """
+        scores = dict(self.scores(text))
+        if context:
+            ctx = context if isinstance(context, str) else " \n ".join(c for c in context if c)
+            for tid, s in self.scores(ctx).items():
+                scores[tid] = scores.get(tid, 0.0) + CONTEXT_WEIGHT * s
+        ranked = self._ranked(scores)
+        return ranked[0][0] if ranked else self.fallback.id
+
+    def match(self, user_words: str) -> str | None:
+        """The theme a user's words ask about ("involving people" -> co-production), or None."""
+        ranked = self._ranked(self._words.scores(user_words))
+        return ranked[0][0] if ranked else None
+
+
+def _format_errors(err: ValidationError) -> str:
+    lines = []
+    for e in err.errors():
+        where = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        lines.append(f"  {where}: {e['msg']}")
+    return "\n".join(lines)
+
+
+def parse_taxonomy(text: str, source: Path | str = THEMES_FILE) -> Taxonomy:
+    """Validate taxonomy YAML text; ``TaxonomyError`` naming the file and the problem."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        raise TaxonomyError(f"{source}: not valid YAML: {err}") from None
+    if not isinstance(data, dict):
+        raise TaxonomyError(f"{source}: must be a mapping with 'fallback' and 'themes', got {type(data).__name__}")
+    try:
+        return Taxonomy.model_validate({**data, "source": Path(source)})
+    except ValidationError as err:
+        raise TaxonomyError(f"{source}: invalid taxonomy:\n{_format_errors(err)}") from None
+
+
+@lru_cache(maxsize=8)
+def _load(path: Path, mtime: float) -> Taxonomy:
+    return parse_taxonomy(path.read_text(encoding="utf-8"), path)
+
+
+def load_taxonomy(prompts_dir: Path | str) -> Taxonomy:
+    """Load and validate ``<prompts_dir>/themes.yaml`` (cached until the file changes)."""
+    path = Path(prompts_dir) / THEMES_FILE
+    if not path.is_file():
+        raise TaxonomyError(f"{path}: theme taxonomy not found")
+    return _load(path.resolve(), path.stat().st_mtime)
