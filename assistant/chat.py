@@ -10,15 +10,16 @@ verified.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from difflib import get_close_matches
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field
 
 from .citations import verify_all
-from .export import to_markdown
-from .models import RAG, Action, ActionPlan, Citation, Finding, GoodPractice, Passage, Priority, Report
+from .export import escape_markdown, to_markdown
+from .planner import good_practice
+from .models import RAG, Action, ActionPlan, Citation, Finding, Passage, Report
 from .text import fold, slugify
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -44,9 +45,10 @@ _COMMON = {
     "some", "many", "care", "plan", "data", "gaps", "good", "work", "help", "each", "both", "into", "over",
     "should", "could", "would", "draft", "action", "actions", "compare", "learn", "report", "reports",
     "black", "people", "local", "authority", "authorities", "partner", "partners", "health", "hospital",
-    "support", "sector", "other", "same", "long", "high", "shor", "best", "well", "also", "just",
+    "support", "sector", "other", "same", "long", "high", "best", "well", "also", "just", "staff", "line",
+    "some", "team", "teams", "carer", "carers", "service", "services", "north", "south", "east", "west",
 }
-_WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
 
 _EXPORT = re.compile(r"\b(export|download)\b")
 _PLAN = re.compile(
@@ -108,17 +110,7 @@ class ChatTurn(BaseModel):
     context: ChatContext = Field(default_factory=ChatContext)
 
 
-# --------------------------------------------------------------------------- Markdown
-
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+|$~:!])")
-_MD_LINE_START = re.compile(r"^(\s*)([-=>]|\d+[.)])", re.M)
-
-
-def escape_md(text: str) -> str:
-    """Report or user text made inert for Streamlit Markdown (no links, HTML, LaTeX, directives)."""
-    text = _MD_SPECIAL.sub(r"\\\1", text)
-    text = _MD_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
-    return re.sub(r"\s*\n\s*", " ", text).strip()
+# --------------------------------------------------------------------------- citations
 
 
 class _Citations:
@@ -145,7 +137,7 @@ class _Citations:
         if not marker:
             return ""
         flag = "" if self.items[int(marker[1:-1]) - 1].verified else " ⚠ *unverified quote*"
-        return f"“{escape_md(citation.quote)}” {marker}{flag}"
+        return f"“{escape_markdown(citation.quote)}” {marker}{flag}"
 
 
 def first_sentence_quote(passage: Passage, query: str = "") -> str:
@@ -173,30 +165,30 @@ class Entities:
 
     def authorities_in(self, message: str) -> list[str]:
         """Authorities named in ``message``, in order of first mention."""
-        text = fold(message).lower().replace("'s ", " ").replace("\u2019s ", " ")
-        tokens = [(m.start(), m.group()) for m in _WORD.finditer(text)]
+        folded = fold(message)
+        text = folded.lower()
+        tokens = [(m.start(), m.group(), folded[m.start()].isupper()) for m in _WORD.finditer(text)]
         found: dict[str, int] = {}
         for name in self.authorities:
             full = re.search(r"\b" + re.escape(fold(name).lower()) + r"\b", text)
-            if full:
-                found[name] = full.start()
-                continue
-            pos = self._word_match(name, tokens)
+            pos = full.start() if full else self._word_match(name, tokens)
             if pos is not None:
                 found[name] = pos
         return sorted(found, key=lambda a: found[a])
 
-    def _word_match(self, name: str, tokens: list[tuple[int, str]]) -> int | None:
+    def _word_match(self, name: str, tokens: list[tuple[int, str, bool]]) -> int | None:
+        """A distinctive word of the name, its abbreviation ("Glos", capitalised) or a close misspelling."""
         distinct = self._words[name]
-        for pos, tok in tokens:
-            tok = tok.removesuffix("s") if tok.endswith("s") and tok[:-1] in distinct else tok
-            if tok in distinct:
+        for pos, tok, capital in tokens:
+            tok = tok.removesuffix("'s")
+            if tok in distinct or (tok.endswith("s") and tok[:-1] in distinct):
                 return pos
-            if len(tok) >= 4 and tok not in _COMMON:
-                if any(len(w) >= 6 and w.startswith(tok) for w in distinct):
-                    return pos
-                if len(tok) >= 6 and get_close_matches(tok, distinct, n=1, cutoff=0.85):
-                    return pos
+            if tok in _COMMON or len(tok) < 4:
+                continue
+            if capital and any(_abbreviates(tok, w) for w in distinct):
+                return pos
+            if len(tok) >= 6 and get_close_matches(tok, distinct, n=1, cutoff=0.85):
+                return pos
         return None
 
     def strip_authorities(self, message: str) -> str:
@@ -224,20 +216,26 @@ class Entities:
         return named or mine
 
 
+def _abbreviates(short: str, word: str) -> bool:
+    """"glos" abbreviates "gloucestershire": same first three letters, the rest in order, clearly shorter."""
+    if short[:3] != word[:3] or len(word) < len(short) + 2:
+        return False
+    rest = iter(word[3:])
+    return all(ch in rest for ch in short[3:])
+
+
 # --------------------------------------------------------------------------- the chat
 
 
 class TurnStream:
     """Iterate to get the reply in chunks (for ``st.write_stream``); ``.turn`` is set at the end."""
 
-    def __init__(self, chunks: Iterator[str], finish):
-        self._chunks = chunks
-        self._finish = finish
+    def __init__(self, replies: Generator[str, None, ChatTurn]):
+        self._replies = replies
         self.turn: ChatTurn | None = None
 
     def __iter__(self) -> Iterator[str]:
-        yield from self._chunks
-        self.turn = self._finish()
+        self.turn = yield from self._replies
 
 
 class Chat:
@@ -250,23 +248,33 @@ class Chat:
     # ------------------------------------------------------------ entry points
 
     def respond(self, message: str, plan: ActionPlan | None = None, context: ChatContext | None = None) -> ChatTurn:
-        context = context or ChatContext()
+        """The whole reply at once."""
+        stream = self.stream(message, plan, context)
+        for _ in stream:
+            pass
+        return stream.turn
+
+    def stream(self, message: str, plan: ActionPlan | None = None, context: ChatContext | None = None) -> TurnStream:
+        """The reply in chunks as it is produced (engine answers stream token by token)."""
+        return TurnStream(self._replies(message, plan, context or ChatContext()))
+
+    def _replies(self, message: str, plan: ActionPlan | None, context: ChatContext) -> Generator[str, None, ChatTurn]:
         message = message.strip()
         if not message:
-            return self._turn(message, "empty", "Type a question about the reports, or an instruction for the plan.", context, error=True)
-        if len(message) > MAX_MESSAGE_CHARS:
-            return self._turn(
+            turn = self._turn(message, "empty", "Type a question about the reports, or an instruction for the plan.",
+                              context, error=True)
+        elif len(message) > MAX_MESSAGE_CHARS:
+            turn = self._turn(
                 message[:200], "too_long",
                 f"That message is {len(message):,} characters long; the limit is {MAX_MESSAGE_CHARS:,}. "
                 "Ask a shorter question, or upload a document on the Reports page.",
                 context, error=True,
             )
-        return _Responder(self, message, plan, context).run()
-
-    def stream(self, message: str, plan: ActionPlan | None = None, context: ChatContext | None = None) -> TurnStream:
-        """Like ``respond`` but yields the reply in chunks as it is produced."""
-        turn = self.respond(message, plan, context)
-        return TurnStream(_chunks(turn.reply), lambda: turn)
+        else:
+            turn = yield from _Responder(self, message, plan, context).replies()
+            return turn
+        yield from _chunks(turn.reply)
+        return turn
 
     def add_action(self, plan: ActionPlan | None, action: Action, report_id: str) -> tuple[ActionPlan, PlanChange]:
         """Add a proposed action to the plan (a new plan when none exists or it is for another report)."""
@@ -299,8 +307,8 @@ class Chat:
 
 
 def _chunks(text: str) -> Iterator[str]:
-    for piece in re.findall(r"\S+\s*|\s+", text):
-        yield piece
+    """A finished reply in line-sized chunks (few, so the browser is not flooded)."""
+    yield from re.findall(r"[^\n]*\n*", text)
 
 
 def _same_action(a: Action, b: Action) -> bool:
@@ -330,14 +338,24 @@ class _Responder:
 
     # ------------------------------------------------------------ routing
 
-    def run(self) -> ChatTurn:
+    def replies(self) -> Generator[str, None, ChatTurn]:
+        """Free questions stream from the engine; every other intent is worked out, then chunked."""
+        turn = self.run()
+        if turn is None:
+            return (yield from self._question())
+        yield from _chunks(turn.reply)
+        return turn
+
+    def run(self) -> ChatTurn | None:
+        """The turn for every intent but a free question (``None``: stream it from the engine)."""
         if not self.a.reports():
             return self._reply("question", "No reports are loaded yet. Add one on the Reports page.", error=True)
         if self.context.pending and self.named and len(self.text.split()) <= 6 and not self._has_intent():
             pending = self.context.pending
             self.context.pending = None
             self.context.authority = self.named[0]
-            return _Responder(self.chat, pending, self.plan, self.context).run()
+            turn = _Responder(self.chat, pending, self.plan, self.context).respond_all()
+            return turn.model_copy(update={"message": self.message})
         if _HELP.match(self.text):
             return self._help()
         if _EXPORT.search(self.text):
@@ -358,7 +376,15 @@ class _Responder:
             return self._findings("strength")
         if _ABOUT.search(self.text) and self.entities.theme(self.message):
             return self._about()
-        return self._question()
+        return None
+
+    def respond_all(self) -> ChatTurn:
+        replies = self.replies()
+        try:
+            while True:
+                next(replies)
+        except StopIteration as done:
+            return done.value
 
     def _has_intent(self) -> bool:
         return any(p.search(self.text) for p in (_EXPORT, _LEARN, _COMPARE, _PLAN, _ACTIONS, _SHORTFALLS, _STRENGTHS))
@@ -381,9 +407,9 @@ class _Responder:
         if len(reports) > 1 and self.context.report_id in {r.id for r in reports}:
             reports = [r for r in reports if r.id == self.context.report_id]
         if len(reports) > 1:
-            listed = "; ".join(escape_md(r.quality_statement) for r in reports)
+            listed = "; ".join(escape_markdown(r.quality_statement) for r in reports)
             self.context.pending = self.message
-            return self._reply("clarify", f"{escape_md(authority)} has {len(reports)} reports: {listed}. Which quality statement?")
+            return self._reply("clarify", f"{escape_markdown(authority)} has {len(reports)} reports: {listed}. Which quality statement?")
         report = reports[0]
         self.context.authority = report.authority
         self.context.report_id = report.id
@@ -392,7 +418,7 @@ class _Responder:
 
     def _ask_authority(self) -> ChatTurn:
         self.context.pending = self.message
-        names = ", ".join(escape_md(a) for a in self.entities.authorities)
+        names = ", ".join(escape_markdown(a) for a in self.entities.authorities)
         return self._reply("clarify", f"Which authority do you mean? The reports cover: {names}.")
 
     def _theme_label(self, theme_id: str) -> str:
@@ -400,12 +426,12 @@ class _Responder:
 
     def _report_name(self, report: Report) -> str:
         score = f", score {report.score}" if report.score else ""
-        return f"{escape_md(report.authority)} ({escape_md(report.quality_statement)}{score})"
+        return f"{escape_markdown(report.authority)} ({escape_markdown(report.quality_statement)}{score})"
 
     # ------------------------------------------------------------ intents
 
     def _help(self) -> ChatTurn:
-        names = ", ".join(escape_md(a) for a in self.entities.authorities)
+        names = ", ".join(escape_markdown(a) for a in self.entities.authorities)
         return self._reply("help", "\n".join([
             f"I can answer from the reports loaded ({names}). Try:",
             "- *What are the main shortfalls for …?*",
@@ -424,8 +450,9 @@ class _Responder:
             return self._reply("export", "There is no plan to export yet. Ask me to *draft the whole plan for …* "
                                          "or add proposed actions to the plan first.", error=True)
         name = f"improvement-plan-{slugify(self.plan.authority)}.md"
-        download = Download(file_name=name, mime="text/markdown", data=to_markdown(self.plan))
-        return self._reply("export", f"Here is the plan for {escape_md(self.plan.authority)} "
+        download = Download(file_name=name, mime="text/markdown",
+                            data=to_markdown(self.plan, self.a.passages, taxonomy=self.a.taxonomy))
+        return self._reply("export", f"Here is the plan for {escape_markdown(self.plan.authority)} "
                                      f"({len(self.plan.actions)} actions) as Markdown: **{name}**.", download=download)
 
     def _refine(self) -> ChatTurn:
@@ -436,7 +463,7 @@ class _Responder:
             plan, changes = apply_instruction(self.plan, self.message, self.a.taxonomy, self.a.playbook)
         except RefineError as exc:
             return self._refine_with_engine(str(exc))
-        lines = [f"Done: {escape_md(c.summary)}" for c in changes]
+        lines = [f"Done: {escape_markdown(c.summary)}" for c in changes]
         for c in changes:
             action = plan.action(c.action_id) if c.action_id and c.kind != "remove" else None
             if action:
@@ -444,15 +471,22 @@ class _Responder:
         return self._reply("refine", "\n".join(lines), plan=plan, plan_changes=changes)
 
     def _refine_with_engine(self, reason: str) -> ChatTurn:
+        """Instructions the parser cannot handle go to the engine's ``refine`` when it has one."""
         engine = self.chat.engine()
         refine = getattr(engine, "refine", None)
-        if refine is None:
-            return self._reply("refine", f"I could not apply that change: {escape_md(reason)}", error=True)
-        plan = refine(self.plan, self.message)
-        plan.actions = [a.model_copy(update={"evidence": verify_all(a.evidence, self.a.passages)}) for a in plan.actions]
-        change = PlanChange(kind="replace", summary=f"The {engine.name} engine revised the plan ({len(plan.actions)} actions).")
-        return self._reply("refine", f"Done: {escape_md(change.summary)}", plan=plan, plan_changes=[change],
-                           engine=engine.name, notes=list(plan.notes))
+        revised = refine(self.plan, self.message) if refine else None
+        if revised is None or revised.actions == self.plan.actions:
+            notes = [n for n in (revised.notes if revised else []) if n not in self.plan.notes]
+            return self._reply("refine", f"I could not apply that change: {escape_markdown(reason)}", error=True,
+                               notes=notes, engine=engine.name)
+        revised.actions = [a.model_copy(update={"evidence": verify_all(a.evidence, self.a.passages)})
+                           for a in revised.actions]
+        change = PlanChange(kind="replace", summary=f"The {engine.name} engine revised the plan "
+                                                    f"({len(revised.actions)} actions).")
+        lines = [f"Done: {escape_markdown(change.summary)}"]
+        lines += [self._action_md(a, brief=True) for a in revised.actions if a not in self.plan.actions]
+        return self._reply("refine", "\n\n".join(lines), plan=revised, plan_changes=[change], engine=engine.name,
+                           notes=[n for n in revised.notes if n not in self.plan.notes])
 
     def _whole_plan(self) -> ChatTurn:
         report = self._one_report()
@@ -477,7 +511,7 @@ class _Responder:
         theme = self.entities.theme(self.message)
         plan = self.a.plan(report, engine=self.chat.engine_name)
         actions = [a for a in plan.actions if theme is None or a.theme == theme]
-        topic = f" on {escape_md(self._theme_label(theme))}" if theme else ""
+        topic = f" on {escape_markdown(self._theme_label(theme))}" if theme else ""
         if not actions:
             findings = self._shortfall_lines(report, theme)
             reply = f"The report for {self._report_name(report)} names no shortfall{topic} that needs an action."
@@ -497,12 +531,19 @@ class _Responder:
         theme = self.entities.theme(self.message)
         findings = [f for f in self.a.findings(report).findings if f.kind == kind and (theme is None or f.theme == theme)]
         word = "shortfalls" if kind == "shortfall" else "strengths"
-        topic = f" on {escape_md(self._theme_label(theme))}" if theme else ""
+        topic = f" on {escape_markdown(self._theme_label(theme))}" if theme else ""
         if not findings:
             return self._nearest(f"The report for {self._report_name(report)} names no {word}{topic}.", report)
         lines = [f"**{len(findings)} {word}**{topic} in the report for {self._report_name(report)}, by theme:"]
         lines += self._grouped(findings)
-        return self._reply("shortfalls" if kind == "shortfall" else "strengths", "\n".join(lines), report_id=report.id)
+        if kind == "strength":
+            return self._reply("strengths", "\n".join(lines), report_id=report.id)
+        ids = {f.id for f in findings}
+        actions = [a for a in self.a.plan(report, engine=self.chat.engine_name).actions if ids & set(a.shortfall_ids)]
+        if actions:
+            lines += ["", f"I drafted {len(actions)} actions for these shortfalls: use **Add to plan** to keep one, "
+                          "or ask me to *draft actions for …* to see them in full."]
+        return self._reply("shortfalls", "\n".join(lines), report_id=report.id, actions=actions)
 
     def _about(self) -> ChatTurn:
         report = self._one_report()
@@ -511,7 +552,7 @@ class _Responder:
         theme = self.entities.theme(self.message)
         label = self._theme_label(theme)
         findings = [f for f in self.a.findings(report).findings if f.theme == theme]
-        lines = [f"What the report for {self._report_name(report)} says about **{escape_md(label)}**:"]
+        lines = [f"What the report for {self._report_name(report)} says about **{escape_markdown(label)}**:"]
         for kind, title in (("strength", "Strengths"), ("shortfall", "Shortfalls")):
             mine = [f for f in findings if f.kind == kind]
             if mine:
@@ -524,7 +565,7 @@ class _Responder:
             lines += [f"- {self.cites.quote(Citation(passage_id=h.passage.id, quote=first_sentence_quote(h.passage, label)))}"
                       for h in hits[:3]]
         if len(lines) == 1:
-            return self._nearest(f"The report for {self._report_name(report)} does not discuss {escape_md(label)}.", report)
+            return self._nearest(f"The report for {self._report_name(report)} does not discuss {escape_markdown(label)}.", report)
         return self._reply("about", "\n".join(lines), report_id=report.id)
 
     def _learn(self) -> ChatTurn:
@@ -533,10 +574,10 @@ class _Responder:
             return pair
         learner, source = pair
         theme = self.entities.theme(self.message)
-        topic = f" about {escape_md(self._theme_label(theme))}" if theme else ""
+        topic = f" about {escape_markdown(self._theme_label(theme))}" if theme else ""
         source_findings = self.a.findings(source)
         strengths = [f for f in source_findings.findings if f.kind == "strength" and (theme is None or f.theme == theme)]
-        head = f"What {escape_md(learner.authority)} can learn from {escape_md(source.authority)}{topic}"
+        head = f"What {escape_markdown(learner.authority)} can learn from {escape_markdown(source.authority)}{topic}"
         if not strengths:
             return self._nearest(f"{head}: the report for {self._report_name(source)} names no strength{topic}.", source)
         lines = [f"**{head}**", "", f"{self._report_name(source)}: strengths"]
@@ -544,26 +585,24 @@ class _Responder:
         gaps = [f for f in self.a.findings(learner).findings if f.kind == "shortfall" and (theme is None or f.theme == theme)]
         if gaps:
             lines += ["", f"{self._report_name(learner)}: the gaps this speaks to"] + [self._finding_md(f) for f in gaps]
-        borrow = self._borrow(learner, source, theme, strengths)
+        borrow = self._borrow(learner, source, theme, strengths, gaps)
         if borrow:
             lines += ["", "**What to borrow**"] + borrow
         self.context.authority = learner.authority
         self.context.report_id = learner.id
         return self._reply("learn", "\n".join(lines), report_id=learner.id)
 
-    def _borrow(self, learner: Report, source: Report, theme: str | None, strengths: list[Finding]) -> list[str]:
+    def _borrow(self, learner: Report, source: Report, theme: str | None, strengths: list[Finding],
+                gaps: list[Finding]) -> list[str]:
         themes = [theme] if theme else list(dict.fromkeys(f.theme for f in strengths))
+        others = [(source, self.a.findings(source, engine="builtin"))]
         lines = []
         for t in themes:
-            for gp in self._good_practice(t, learner, source):
-                quotes = " ".join(self.cites.add(c) for c in gp.citations)
-                lines.append(f"- {escape_md(gp.summary)} {quotes}".rstrip())
+            gap = " ".join(c.quote for f in gaps if f.theme == t for c in f.citations[:1])
+            for gp in good_practice(t, learner, others, self.a.playbook, shortfall=gap, taxonomy=self.a.taxonomy):
+                markers = " ".join(m for m in (self.cites.add(c) for c in gp.citations) if m)
+                lines.append(f"- {escape_markdown(gp.summary)} {markers}".rstrip())
         return lines
-
-    def _good_practice(self, theme: str, learner: Report, source: Report) -> list[GoodPractice]:
-        from .planner import good_practice
-
-        return good_practice(theme, learner, [(source, self.a.findings(source, engine="builtin"))])
 
     def _learner_and_source(self) -> tuple[Report, Report] | ChatTurn:
         named = self.named
@@ -591,12 +630,12 @@ class _Responder:
                                               "Add another report on the Reports page.", error=True)
             if len(self.entities.authorities) > 4 and not _TWO_SIDES.search(self.text):
                 self.context.pending = None
-                names_list = ", ".join(escape_md(a) for a in self.entities.authorities)
+                names_list = ", ".join(escape_markdown(a) for a in self.entities.authorities)
                 return self._reply("clarify", f"Which authorities should I compare? The reports cover: {names_list}.")
             names = list(self.entities.authorities)
         reports = [self.entities.reports_of(n, self.message)[0] for n in names]
         theme = self.entities.theme(self.message)
-        topic = f" on {escape_md(self._theme_label(theme))}" if theme else ""
+        topic = f" on {escape_markdown(self._theme_label(theme))}" if theme else ""
         header = "| | " + " | ".join(self._report_name(r) for r in reports) + " |"
         rows = [header, "|---" * (len(reports) + 1) + "|"]
         any_cited = False
@@ -611,13 +650,21 @@ class _Responder:
             return self._nearest(f"None of the reports names a strength or shortfall{topic}.", None)
         return self._reply("compare", f"**Side by side{topic}**\n\n" + "\n".join(rows))
 
-    def _question(self) -> ChatTurn:
-        authority = self.named[0] if self.named else None
+    def _question(self) -> Generator[str, None, ChatTurn]:
+        authority = self.named[0] if self.named else self.context.authority
+        if authority not in self.entities.authorities:
+            authority = None
         hits = self.a.search(self.message, k=6, authority=authority)
         if not hits:
-            return self._reply("question", "The reports don't say anything I can match to that question.")
-        engine = self.chat.engine()
-        answer = engine.answer(self.message, hits)
+            turn = self._reply("question", "The reports don't say anything I can match to that question.")
+            yield turn.reply
+            return turn
+        answer = None
+        for item in self.chat.engine().answer_stream(self.message, hits):
+            if isinstance(item, str):
+                yield item
+            else:
+                answer = item
         passages = {h.passage.id: h.passage for h in hits}
         verified = [c for c in verify_all(answer.citations, passages) if c.verified]
         if not verified:
@@ -639,7 +686,7 @@ class _Responder:
         if hits:
             lines += ["", "The nearest passages:"]
             lines += [f"- {self.cites.quote(Citation(passage_id=h.passage.id, quote=first_sentence_quote(h.passage, self.message)))}"
-                      f" ({escape_md(h.passage.authority)})" for h in hits[:3]]
+                      f" ({escape_markdown(h.passage.authority)})" for h in hits[:3]]
         return self._reply("question" if report is None else "about", "\n".join(lines), **kw)
 
     # ------------------------------------------------------------ rendering
@@ -647,43 +694,43 @@ class _Responder:
     def _grouped(self, findings: list[Finding]) -> list[str]:
         lines: list[str] = []
         for theme in dict.fromkeys(f.theme for f in findings):
-            lines += ["", f"**{escape_md(self._theme_label(theme))}**"]
+            lines += ["", f"**{escape_markdown(self._theme_label(theme))}**"]
             lines += [self._finding_md(f) for f in findings if f.theme == theme]
         return lines
 
     def _finding_md(self, finding: Finding) -> str:
         quotes = [q for q in (self.cites.quote(c) for c in finding.citations) if q]
-        summary = escape_md(finding.summary)
+        summary = escape_markdown(finding.summary)
         if not quotes:
             return f"- {summary} *(no verified quote)*"
         if len(finding.citations) == 1 and fold(finding.summary).strip(" .") == fold(finding.citations[0].quote).strip(" ."):
             return f"- {quotes[0]}"
-        return f"- {summary}\n" + "\n".join(f"  > {q}" for q in quotes)
+        return f"- {summary}\n" + "\n  >\n".join(f"  > {q}" for q in quotes)
 
     def _finding_cell(self, finding: Finding) -> str:
         markers = " ".join(m for m in (self.cites.add(c) for c in finding.citations) if m)
-        return f"{escape_md(finding.summary)} {markers}".strip()
+        return f"{escape_markdown(finding.summary)} {markers}".strip()
 
     def _shortfall_lines(self, report: Report, theme: str | None) -> str:
         found = [f for f in self.a.findings(report).findings if f.kind == "shortfall" and (theme is None or f.theme == theme)]
         return "\n".join(self._finding_md(f) for f in found)
 
     def _action_md(self, action: Action, brief: bool = False) -> str:
-        head = (f"**{action.id}. {escape_md(action.title)}** · {escape_md(self._theme_label(action.theme))} · "
-                f"owner: {escape_md(action.owner)} · timescale: {escape_md(action.timescale)} · "
+        head = (f"**{action.id}. {escape_markdown(action.title)}** · {escape_markdown(self._theme_label(action.theme))} · "
+                f"owner: {escape_markdown(action.owner)} · timescale: {escape_markdown(action.timescale)} · "
                 f"RAG: {action.rag} · priority: {action.priority}")
         evidence = " ".join(m for m in (self.cites.add(c) for c in action.evidence) if m)
         if brief:
             return f"- {head} {evidence}".rstrip()
-        lines = [head, "", escape_md(action.action)]
+        lines = [head, escape_markdown(action.action)]
         lines += [f"> {q}" for q in (self.cites.quote(c) for c in action.evidence) if q]
         if action.measures:
-            lines.append("Measures: " + "; ".join(escape_md(m) for m in action.measures))
+            lines.append("Measures: " + "; ".join(escape_markdown(m) for m in action.measures))
         for gp in action.good_practice:
             markers = " ".join(m for m in (self.cites.add(c) for c in gp.citations) if m)
-            lines.append(f"Good practice ({escape_md(gp.authority)}): {escape_md(gp.summary)} {markers}".rstrip())
+            lines.append(f"Good practice ({escape_markdown(gp.authority)}): {escape_markdown(gp.summary)} {markers}".rstrip())
         if action.no_good_practice_note:
-            lines.append(f"*{escape_md(action.no_good_practice_note)}*")
+            lines.append(f"*{escape_markdown(action.no_good_practice_note)}*")
         return "\n\n".join(lines)
 
 
@@ -855,7 +902,7 @@ def _by_words(plan: ActionPlan, words: str, taxonomy, ids: str) -> Action:
 
 def _add_user_action(plan: ActionPlan, text: str, taxonomy, playbook) -> PlanChange:
     what = _clean_value(text)
-    theme = taxonomy.match(what) or "default"
+    theme = taxonomy.match(what) or taxonomy.fallback.id
     play = playbook.play(theme)
     months = sorted(lever.months for lever in play.levers)[len(play.levers) // 2]
     title = what if len(what) <= 80 else what[:77].rsplit(" ", 1)[0] + "…"

@@ -135,7 +135,8 @@ class OnnxEmbedder(Embeddings):
         return self.encode([text])[0].tolist()
 
 
-def _openai_class():
+@lru_cache(maxsize=1)
+def _openai_class() -> type:
     from langchain_openai import OpenAIEmbeddings
 
     class OpenAIEmbedder(OpenAIEmbeddings):

@@ -87,6 +87,7 @@ def build_chat_model(settings: Settings) -> ChatOpenAI:
             temperature=settings.temperature,
             timeout=settings.timeout_s,
             max_retries=0,
+            use_responses_api=False,  # compatible servers implement Chat Completions only
         )
     except (ValueError, TypeError) as err:  # pydantic validation of the settings
         raise LLMError(f"is misconfigured ({type(err).__name__})") from None
@@ -154,11 +155,14 @@ class LLM:
     def model_name(self) -> str:
         return self.settings.model
 
-    def complete_json(self, messages: Sequence[BaseMessage], schema: type[T]) -> tuple[T, TokenUsage]:
-        """Ask for a JSON object matching ``schema``; one corrective retry."""
+    def complete_json(
+        self, messages: Sequence[BaseMessage], schema: type[T], *, retry: bool = True
+    ) -> tuple[T, TokenUsage]:
+        """Ask for a JSON object matching ``schema``; one corrective retry unless ``retry=False``."""
         usage = TokenUsage()
         history = list(messages)
-        for attempt in range(2):
+        attempts = 2 if retry else 1
+        for attempt in range(attempts):
             try:
                 reply = self._call(lambda: self._invoke_json(history))
             except LLMError as err:
@@ -177,7 +181,8 @@ class LLM:
                 ),
             ]
         raise LLMError(
-            f"returned output that could not be parsed as the expected JSON even after one retry ({problem})",
+            f"returned output that could not be parsed as the expected JSON"
+            f"{' even after one retry' if retry else ''} ({problem})",
             usage,
         )
 

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import re
 import string
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .models import Priority
+from .settings import PROJECT_ROOT
 
 PLAYBOOK_FILE = "playbook.yaml"
 
@@ -25,7 +27,8 @@ PLAYBOOK_FILE = "playbook.yaml"
 ACTION_SLOTS = frozenset({"authority", "statement", "theme", "partner", "specific", "gap"})
 #: Slots of the other templates, by message name.
 MESSAGE_SLOTS = {
-    "good_practice": frozenset({"other", "strength", "authority", "gap", "specific"}),
+    "good_practice": frozenset({"other", "strength", "authority", "gap", "theme"}),
+    "good_practice_theme": frozenset({"other", "strength", "authority", "theme"}),
     "no_good_practice": frozenset({"theme"}),
     "no_shortfalls": frozenset({"authority", "statement"}),
     "no_evidence": frozenset({"finding", "summary"}),
@@ -142,20 +145,24 @@ class Lexicon(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    stopwords: list[str]
+    stopwords: frozenset[str]
+    question_words: list[str] = Field(default_factory=list, description="chat words that ask, not say what about")
     connectives: list[str] = Field(description="leading phrases removed from a clause (longest first)")
+    reporting: frozenset[str] = Field(description="reporting words: a lead-in up to 'that'/'how' after one is removed")
     clause_breaks: list[str] = Field(description="where a long clause is cut")
-    demonstratives: list[str] = Field(description="words that point back to something named earlier")
-    head_nouns: list[str] = Field(description="nouns that name arrangements, teams, groups or systems")
+    demonstratives: frozenset[str] = Field(description="words that point back to something named earlier")
+    head_nouns: frozenset[str] = Field(description="nouns that name arrangements, teams, groups or systems")
     partners: dict[str, str] = Field(description="cue phrase -> partner named in actions")
     severe: list[str]
     mild: list[str]
     gap_words: int = Field(ge=4, le=40, description="longest gap excerpt, in words")
 
-    @field_validator("stopwords", "connectives", "clause_breaks", "demonstratives", "head_nouns", "severe", "mild")
+    @field_validator(
+        "stopwords", "question_words", "connectives", "reporting", "clause_breaks", "demonstratives", "head_nouns", "severe", "mild"
+    )
     @classmethod
-    def _lower(cls, values: list[str]) -> list[str]:
-        return [v.lower() for v in values]
+    def _lower(cls, values):
+        return type(values)(v.lower() for v in values)
 
 
 class Playbook(BaseModel):
@@ -163,15 +170,11 @@ class Playbook(BaseModel):
 
     version: int
     messages: dict[str, str]
+    closing_measure: str = Field(description="measure added to every action (action slots)")
     priority: PriorityRules
     lexicon: Lexicon
     themes: dict[str, ThemePlay]
 
-    _words_cache: dict[str, frozenset[str]] = PrivateAttr(default_factory=dict)
-    _stop: frozenset[str] = PrivateAttr(default=frozenset())
-
-    def model_post_init(self, context: object) -> None:
-        self._stop = frozenset(self.lexicon.stopwords)
 
     @model_validator(mode="after")
     def _complete(self) -> "Playbook":
@@ -180,6 +183,7 @@ class Playbook(BaseModel):
         missing = set(MESSAGE_SLOTS) - set(self.messages)
         if missing:
             raise ValueError(f"messages missing: {', '.join(sorted(missing))}")
+        check_template(self.closing_measure, ACTION_SLOTS, "closing_measure")
         for name, template in self.messages.items():
             if name not in MESSAGE_SLOTS:
                 raise ValueError(f"unknown message {name!r}; known: {', '.join(sorted(MESSAGE_SLOTS))}")
@@ -194,18 +198,22 @@ class Playbook(BaseModel):
         return self.messages[name].format(**slots)
 
     def content_words(self, text: str) -> frozenset[str]:
-        """Lower-cased words of ``text`` without stopwords, light plural folding (cached per text)."""
-        cached = self._words_cache.get(text)
-        if cached is None:
-            words = _WORD.findall(text.lower())
-            cached = frozenset(_stem(w) for w in words if w not in self._stop and len(w) > 1)
-            if len(self._words_cache) < 200_000:
-                self._words_cache[text] = cached
-        return cached
+        """Lower-cased words of ``text`` without stopwords, light plural and hyphen folding."""
+        return _content_words(text, self.lexicon.stopwords)
+
+    def key(self, theme_id: str) -> str:
+        """The playbook entry name used for a theme id (``default`` when unknown)."""
+        return theme_id if theme_id in self.themes else "default"
 
     def missing_themes(self, theme_ids: list[str]) -> list[str]:
         """Theme ids with no entry of their own (they fall back to ``default``)."""
         return [t for t in theme_ids if t not in self.themes]
+
+
+@lru_cache(maxsize=200_000)
+def _content_words(text: str, stop: frozenset[str]) -> frozenset[str]:
+    words = _WORD.findall(text.lower())
+    return frozenset(_stem(w).replace("-", "") for w in words if w not in stop and len(w) > 1)
 
 
 def _stem(word: str) -> str:
@@ -218,20 +226,38 @@ def _stem(word: str) -> str:
 
 
 def load_playbook(prompts_dir: Path | str) -> Playbook:
-    """Read and validate ``<prompts_dir>/playbook.yaml``; ``PlaybookError`` says what is wrong."""
+    """Read and validate ``<prompts_dir>/playbook.yaml`` (cached until the file changes).
+
+    Raises ``PlaybookError`` saying what is wrong.
+    """
     path = Path(prompts_dir) / PLAYBOOK_FILE
+    if not path.is_file():
+        raise PlaybookError(f"playbook not found: {path}")
+    return _load(path.resolve(), path.stat().st_mtime)
+
+
+def default_playbook() -> Playbook:
+    """The project's own playbook (for callers that were not handed one)."""
+    return load_playbook(PROJECT_ROOT / "prompts")
+
+
+@lru_cache(maxsize=8)
+def _load(path: Path, mtime: float) -> Playbook:
+    return parse_playbook(path.read_text(encoding="utf-8"), path)
+
+
+def parse_playbook(text: str, source: Path | str = PLAYBOOK_FILE) -> Playbook:
+    """Validate playbook YAML text; ``PlaybookError`` naming the source and the problem."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise PlaybookError(f"playbook not found: {path}") from None
+        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise PlaybookError(f"{path} is not valid YAML: {exc}") from None
+        raise PlaybookError(f"{source} is not valid YAML: {exc}") from None
     if not isinstance(data, dict):
-        raise PlaybookError(f"{path} must hold a mapping with version, messages, priority, lexicon and themes")
+        raise PlaybookError(f"{source} must hold a mapping with version, messages, priority, lexicon and themes")
     try:
         return Playbook.model_validate(data)
     except ValidationError as exc:
-        raise PlaybookError(f"{path} is malformed:\n{_describe(exc)}") from None
+        raise PlaybookError(f"{source} is malformed:\n{_describe(exc)}") from None
 
 
 def _describe(exc: ValidationError) -> str:

@@ -12,7 +12,7 @@ one point per word; a theme scores the sum of its distinct matched cues.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -23,8 +23,8 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 from .text import fold
 
 THEMES_FILE = "themes.yaml"
-#: How much the surrounding passage counts next to the text being tagged in ``best``.
-CONTEXT_WEIGHT = 0.3
+#: In ``best``, each context item weighs this much of the one before it.
+CONTEXT_WEIGHT = 0.5
 #: Synonyms and labels weigh this much more than cues when matching a user's words.
 SYNONYM_WEIGHT = 2.0
 
@@ -37,6 +37,7 @@ class TaxonomyError(ValueError):
     """The taxonomy file is missing or malformed; the message says where and why."""
 
 
+@lru_cache(maxsize=1 << 16)
 def _stem(token: str) -> str:
     if len(token) > 4 and token.endswith("ies"):
         return token[:-3] + "y"
@@ -49,7 +50,11 @@ def _stem(token: str) -> str:
 
 def tokens(text: str) -> list[str]:
     """Normalised word tokens of ``text`` (see the module docstring)."""
-    return [_stem(t) for t in _TOKEN.findall(_JOIN.sub("", fold(text).lower()))]
+    return _folded_tokens(fold(text))
+
+
+def _folded_tokens(folded: str) -> list[str]:
+    return [_stem(t) for t in _TOKEN.findall(_JOIN.sub("", folded.lower()))]
 
 
 class Theme(BaseModel):
@@ -75,7 +80,11 @@ class _Matcher:
     def __init__(self, entries: Iterable[tuple[str, str, float]], ignore: Sequence[str] = ()):
         self._index: dict[str, list[_Cue]] = {}
         self._acronyms: list[tuple[re.Pattern[str], _Cue]] = []
-        self._ignore = [tuple(tokens(p)) for p in ignore if tokens(p)]
+        self._ignore: dict[str, list[tuple[str, ...]]] = {}
+        for p in ignore:
+            toks = tuple(tokens(p))
+            if toks:
+                self._ignore.setdefault(toks[0], []).append(toks)
         for theme, phrase, scale in entries:
             toks = tuple(tokens(phrase))
             if not toks:
@@ -89,32 +98,37 @@ class _Matcher:
             if len(toks) > 1:  # the glued form: "out of hours" ~ "out-of-hours"
                 self._index.setdefault("".join(toks), []).append(_Cue(theme, ("".join(toks),), cue.weight))
 
-    def _clean(self, text: str) -> list[str]:
-        toks = tokens(text)
-        for phrase in self._ignore:
-            n = len(phrase)
-            for i in range(len(toks) - n + 1):
-                if tuple(toks[i : i + n]) == phrase:
-                    toks[i : i + n] = [""] * n
+    def _clean(self, folded: str) -> list[str]:
+        toks = _folded_tokens(folded)
+        for i, tok in enumerate(toks):
+            for phrase in self._ignore.get(tok, ()):
+                if tuple(toks[i : i + len(phrase)]) == phrase:
+                    toks[i : i + len(phrase)] = [""] * len(phrase)
         return toks
 
     def scores(self, text: str) -> dict[str, float]:
         """Theme id -> sum of the weights of its distinct cues found in ``text``."""
         if not text:
             return {}
-        toks = self._clean(text)
-        hits: dict[tuple[str, tuple[str, ...]], float] = {}
+        folded = fold(text)
+        toks = self._clean(folded)
+        found: list[tuple[_Cue, int, int]] = []
         for i, tok in enumerate(toks):
             for cue in self._index.get(tok, ()):
                 n = len(cue.tokens)
                 if n == 1 or tuple(toks[i : i + n]) == cue.tokens:
-                    hits[(cue.theme, cue.tokens)] = cue.weight
-        folded = fold(text)
+                    found.append((cue, i, i + n))
+        # A cue inside a longer cue of the same theme ("market" in "provider market") does not count twice.
+        kept = {
+            (cue.theme, cue.tokens): cue.weight
+            for cue, start, end in found
+            if not any(o.theme == cue.theme and s <= start and end <= e and e - s > end - start for o, s, e in found)
+        }
         for pattern, cue in self._acronyms:
             if pattern.search(folded):
-                hits[(cue.theme, cue.tokens)] = cue.weight
+                kept[(cue.theme, cue.tokens)] = cue.weight
         out: dict[str, float] = {}
-        for (theme, _), weight in hits.items():
+        for (theme, _), weight in kept.items():
             out[theme] = out.get(theme, 0.0) + weight
         return out
 
@@ -134,6 +148,7 @@ class Taxonomy(BaseModel):
     _order: dict[str, int] = PrivateAttr(default_factory=dict)
     _cues: _Matcher | None = PrivateAttr(default=None)
     _words: _Matcher | None = PrivateAttr(default=None)
+    _cue_tokens: dict[str, frozenset[str]] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
     def _consistent(self) -> "Taxonomy":
@@ -149,6 +164,7 @@ class Taxonomy(BaseModel):
     def model_post_init(self, context: object) -> None:
         self._by_id = {t.id: t for t in [*self.themes, self.fallback]}
         self._order = {t.id: i for i, t in enumerate(self.themes)}
+        self._cue_tokens = {t.id: frozenset(tok for c in t.cues for tok in tokens(c)) for t in self._by_id.values()}
         self._cues = _Matcher(((t.id, c, 1.0) for t in self.themes for c in t.cues), self.ignore)
         self._words = _Matcher(
             [(t.id, c, 1.0) for t in self.themes for c in t.cues]
@@ -166,6 +182,10 @@ class Taxonomy(BaseModel):
         except KeyError:
             raise KeyError(f"unknown theme {theme_id!r}; known: {', '.join(self._by_id)}") from None
 
+    def cue_tokens(self, theme_id: str) -> frozenset[str]:
+        """Every word of the theme's cues (normalised), e.g. to compare clauses beyond their theme."""
+        return self._cue_tokens.get(theme_id, frozenset())
+
     def label(self, theme_id: str) -> str:
         return self.theme(theme_id).label
 
@@ -182,18 +202,32 @@ class Taxonomy(BaseModel):
         total = sum(scores.values())
         return [(tid, round(s / total, 4)) for tid, s in self._ranked(scores)]
 
-    def best(self, text: str, context: str | Sequence[str] | None = None) -> str:
-        """The one theme for ``text``; ``context`` (passage, sub-heading) breaks ties and fills gaps.
+    def best(self, text: str, context: str | Sequence[str | None] | None = None) -> str:
+        """The one theme for ``text``; ``context`` only breaks ties and fills gaps.
 
-        Returns the fallback id only when neither the text nor the context matches a cue.
+        Themes rank by their cue weight in ``text``; among equals, by their
+        weight in ``context``: a string or, nearest first, several (the
+        sentence, the sub-heading, the passage), each weighing half the one
+        before. Returns the fallback id only when nothing matches a cue.
         """
-        scores = dict(self.scores(text))
-        if context:
-            ctx = context if isinstance(context, str) else " \n ".join(c for c in context if c)
-            for tid, s in self.scores(ctx).items():
-                scores[tid] = scores.get(tid, 0.0) + CONTEXT_WEIGHT * s
-        ranked = self._ranked(scores)
-        return ranked[0][0] if ranked else self.fallback.id
+        items = [context] if isinstance(context, str) else list(context or [])
+        return self.choose(self.scores(text), [self.scores(item or "") for item in items])
+
+    def choose(self, own: Mapping[str, float], context: Sequence[Mapping[str, float]] = ()) -> str:
+        """``best`` on scores already computed (``scores(text)`` and the context items' scores)."""
+        around: dict[str, float] = {}
+        weight = 1.0
+        for item in context:
+            weight *= CONTEXT_WEIGHT
+            for tid, s in item.items():
+                around[tid] = around.get(tid, 0.0) + weight * s
+        candidates = own or around
+        if not candidates:
+            return self.fallback.id
+        return min(
+            candidates,
+            key=lambda tid: (-own.get(tid, 0.0), -around.get(tid, 0.0), self._order.get(tid, len(self._order))),
+        )
 
     def match(self, user_words: str) -> str | None:
         """The theme a user's words ask about ("involving people" -> co-production), or None."""
@@ -209,18 +243,22 @@ def _format_errors(err: ValidationError) -> str:
     return "\n".join(lines)
 
 
-def parse_taxonomy(text: str, source: Path | str = THEMES_FILE) -> Taxonomy:
-    """Validate taxonomy YAML text; ``TaxonomyError`` naming the file and the problem."""
+def parse_taxonomy(text: str, source: Path | None = None) -> Taxonomy:
+    """Validate taxonomy YAML text; ``TaxonomyError`` naming the file and the problem.
+
+    ``source`` is the file the text came from (kept as ``Taxonomy.source``).
+    """
+    name = source or THEMES_FILE
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as err:
-        raise TaxonomyError(f"{source}: not valid YAML: {err}") from None
+        raise TaxonomyError(f"{name}: not valid YAML: {err}") from None
     if not isinstance(data, dict):
-        raise TaxonomyError(f"{source}: must be a mapping with 'fallback' and 'themes', got {type(data).__name__}")
+        raise TaxonomyError(f"{name}: must be a mapping with 'fallback' and 'themes', got {type(data).__name__}")
     try:
-        return Taxonomy.model_validate({**data, "source": Path(source)})
+        return Taxonomy.model_validate({**data, "source": source})
     except ValidationError as err:
-        raise TaxonomyError(f"{source}: invalid taxonomy:\n{_format_errors(err)}") from None
+        raise TaxonomyError(f"{name}: invalid taxonomy:\n{_format_errors(err)}") from None
 
 
 @lru_cache(maxsize=8)

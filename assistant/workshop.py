@@ -177,6 +177,7 @@ class WorkshopSnapshot(BaseModel):
     items: list[AgendaItem] = Field(default_factory=list)
     participants: list[ParticipantInfo] = Field(default_factory=list)
     base_plan: ActionPlan | None = None
+    conversation_id: str | None = Field(default=None, description="the chat conversation whose plan it updates")
 
     def current_item(self) -> AgendaItem | None:
         return self.items[self.current_position] if 0 <= self.current_position < len(self.items) else None
@@ -220,6 +221,7 @@ class WorkshopDraft(BaseModel):
     score: int | None = None
     items: list[AgendaItem] = Field(default_factory=list)
     base_plan: ActionPlan | None = None
+    conversation_id: str | None = None
 
 
 class CreatedWorkshop(BaseModel):
@@ -385,7 +387,7 @@ def build_agenda(
             "statement": findings.quality_statement,
             "theme": label,
             "shortfall": shortfalls[0].summary,
-            "quote": _shorten(quote),
+            "quote": _shorten(quote).rstrip(" ."),
             "count": str(len(shortfalls)),
             "good_practice_authority": gp[0].authority if gp else "",
             "good_practice": gp[0].summary if gp else "",
@@ -435,6 +437,7 @@ class WorkshopRow(Base):
     current_position: Mapped[int] = mapped_column(Integer, default=0)
     version: Mapped[int] = mapped_column(Integer, default=0)
     base_plan: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    conversation_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[float] = mapped_column(Float, default=_now)
 
 
@@ -546,6 +549,7 @@ class WorkshopStore:
                     join_code=code,
                     facilitator_token_hash=_hash_token(token),
                     base_plan=draft.base_plan.model_dump(mode="json") if draft.base_plan else None,
+                    conversation_id=draft.conversation_id,
                 )
             )
             s.flush()
@@ -674,6 +678,7 @@ def _snapshot(s: Session, w: WorkshopRow) -> WorkshopSnapshot:
         joining_open=w.joining_open, ended=w.ended, anonymise=w.anonymise,
         current_position=w.current_position, version=w.version,
         base_plan=ActionPlan.model_validate(w.base_plan) if w.base_plan else None,
+        conversation_id=w.conversation_id,
         participants=[ParticipantInfo(id=p.id, display_name=p.display_name, role=p.role, dots_used=used.get(p.id, 0))
                       for p in people],
         items=[
@@ -734,12 +739,13 @@ class Participant(_Handle):
             w = _workshop(s, self.workshop_id)
             return w.current_position, w.version
 
-    def _open(self, s: Session) -> tuple[WorkshopRow, ParticipantRow]:
-        me = s.scalar(select(ParticipantRow).where(ParticipantRow.id == self.id).with_for_update())
+    def _open(self, s: Session) -> WorkshopRow:
+        """Lock this participant's row (serialises their votes) and check the workshop is running."""
+        s.execute(select(ParticipantRow.id).where(ParticipantRow.id == self.id).with_for_update())
         w = _workshop(s, self.workshop_id)
         if w.ended:
             raise WorkshopError("The workshop has ended: ideas and votes are closed.")
-        return w, me
+        return w
 
     def add_idea(self, item_id: int, text: str) -> int:
         body = clean_text(text, MAX_CONTRIBUTION_CHARS, "Your idea")
@@ -755,7 +761,7 @@ class Participant(_Handle):
         """Place one dot; returns the dots left. Raises ``DotsExhausted`` past the limit."""
         try:
             with self.store.transaction() as s:
-                w, _ = self._open(s)
+                w = self._open(s)
                 self._candidate(s, candidate_id)
                 used = set(s.scalars(select(VoteRow.slot).where(VoteRow.participant_id == self.id)))
                 free = next((n for n in range(1, w.dots_per_participant + 1) if n not in used), None)
@@ -771,7 +777,7 @@ class Participant(_Handle):
     def unvote(self, candidate_id: int) -> int:
         """Take back one dot from a candidate; returns the dots left."""
         with self.store.transaction() as s:
-            w, _ = self._open(s)
+            w = self._open(s)
             vote = s.scalar(
                 select(VoteRow).where(VoteRow.participant_id == self.id, VoteRow.candidate_id == candidate_id)
                 .order_by(VoteRow.slot.desc()).limit(1)
@@ -848,6 +854,11 @@ class Facilitator(_Handle):
         """Open or close the join code (people already in stay in)."""
         with self._change() as (_, w):
             w.joining_open = open_
+
+    def link_conversation(self, conversation_id: str) -> None:
+        """Remember the chat conversation whose plan this workshop updates."""
+        with self._change() as (_, w):
+            w.conversation_id = conversation_id
 
     def end(self, ended: bool = True) -> None:
         """End (or reopen) the workshop: ideas and votes stop, the join code closes."""

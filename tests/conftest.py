@@ -35,3 +35,33 @@ def settings(tmp_path: Path, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch) -
         data_dir=tmp_path / "data",
         engine="builtin",
     )
+
+
+_LEAKY_ENV = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "ASSISTANT_ENGINE", "ASSISTANT_CONFIG", "CHROMA_HOST",
+              "ASSISTANT_DATABASE_URL", "ASSISTANT_PROMPTS_DIR")
+
+
+@pytest.fixture(scope="session")
+def built_corpus(tmp_path_factory) -> Path:
+    """The seed reports and their built index, built once per test session."""
+    from assistant.service import Assistant
+
+    root = tmp_path_factory.mktemp("built-corpus")
+    shutil.copytree(SEEDS, root / "seeds")
+    Assistant(Settings(seeds_dir=root / "seeds", vectorstore_dir=root / "vectorstore", data_dir=root / "data",
+                       engine="builtin", openai_api_key=None, openai_base_url=None))
+    return root
+
+
+@pytest.fixture
+def indexed_env(built_corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Copies of the seeds and their built index for one test, exported through the environment
+    (for code that builds its own Settings: the CLI, the app)."""
+    for var in _LEAKY_ENV:
+        monkeypatch.delenv(var, raising=False)
+    for name in ("seeds", "vectorstore"):
+        shutil.copytree(built_corpus / name, tmp_path / name)
+    monkeypatch.setenv("ASSISTANT_SEEDS_DIR", str(tmp_path / "seeds"))
+    monkeypatch.setenv("ASSISTANT_VECTORSTORE_DIR", str(tmp_path / "vectorstore"))
+    monkeypatch.setenv("ASSISTANT_DATA_DIR", str(tmp_path / "data"))
+    return Settings()

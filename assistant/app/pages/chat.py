@@ -1,0 +1,52 @@
+"""Chat: questions about the reports, draft actions, and plan edits in words."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from assistant.app import components, state
+from assistant.export import escape_markdown
+
+st.title("Chat")
+store = state.store()
+cid = state.conversation_id()
+messages = store.messages(cid) if cid else []
+
+if not messages:
+    names = ", ".join(escape_markdown(a) for a in sorted({r.authority for r in state.assistant().reports()}))
+    st.info(
+        f"Ask about the reports ({names or 'none loaded yet'}): *What are the main shortfalls for …?*, "
+        "*Draft actions for …'s data-sharing gaps*, *Compare the authorities on voluntary sector funding*, "
+        "*Draft the whole plan for …*, then change it in words and *export the plan*.",
+        icon=":material/lightbulb:",
+    )
+
+for m in messages:
+    with st.chat_message(m.role):
+        if m.turn is not None:
+            components.render_turn(m.turn, f"m{m.position}")
+        else:
+            st.markdown(escape_markdown(m.content))
+
+prompt = st.chat_input("Ask about the reports, or tell me how to change the plan")
+if prompt is not None:
+    if not prompt.strip():
+        st.stop()  # an empty message is ignored
+    cid = state.ensure_conversation()
+    store.add_message(cid, "user", prompt)
+    with st.chat_message("user"):
+        st.markdown(escape_markdown(prompt))
+    with st.chat_message("assistant"):
+        stream = state.chat().stream(prompt, state.plan(), state.context())
+        shown = st.empty()
+        with shown.container(), st.spinner("Reading the reports…"):
+            streamed = st.write_stream(iter(stream))
+        turn = stream.turn
+        if turn.error:
+            shown.error(turn.reply)
+        elif streamed != turn.reply:  # an engine answer replaced by the honest "the reports don't say"
+            shown.markdown(turn.reply)
+        if turn.plan is not None:
+            state.save_plan(turn.plan, "; ".join(c.summary for c in turn.plan_changes) or "Changed in chat")
+        reply = store.add_message(cid, "assistant", turn.reply, turn)
+        components.render_turn(turn, f"m{reply.position}", show_reply=False)

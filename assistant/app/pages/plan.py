@@ -1,0 +1,161 @@
+"""Plan: the conversation's current plan as an editable table, per-action detail, export, versions."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from assistant.app import components, state
+from assistant.chat import PlanChange, theme_label
+from assistant.export import escape_markdown, to_csv, to_docx, to_markdown
+from assistant.models import RAG, ActionPlan, Priority
+from assistant.text import slugify
+
+RAGS: list[str] = list(RAG.__args__)
+PRIORITIES: list[str] = list(Priority.__args__)
+EDITABLE = ["owner", "timescale", "rag", "priority"]
+
+st.title("Plan")
+plan = state.plan()
+version = state.plan_version()
+
+
+def _new_plan_form() -> None:
+    reports = state.assistant().reports()
+    if not reports:
+        st.info("No reports are loaded: add one on the Reports page.")
+        return
+    st.info("No plan yet in this conversation. Ask in Chat (*Draft the whole plan for …*) or draft one here.")
+    with st.form("new-plan"):
+        labels = {r.id: f"{r.authority}: {r.quality_statement}" for r in reports}
+        report_id = st.selectbox("Report", list(labels), format_func=labels.get)
+        if st.form_submit_button("Draft the plan", type="primary"):
+            report = state.assistant().corpus.report(report_id)
+            with st.spinner(f"Drafting the plan for {report.authority}…"):
+                drafted = state.assistant().plan(report, engine=state.engine_name())
+            state.save_plan(drafted, f"Drafted a plan of {len(drafted.actions)} actions for {report.authority}.")
+            st.rerun()
+
+
+def _table(plan: ActionPlan) -> pd.DataFrame:
+    taxonomy = state.assistant().taxonomy
+    return pd.DataFrame(
+        [{"id": a.id, "title": a.title, "theme": theme_label(taxonomy, a.theme), "owner": a.owner,
+          "timescale": a.timescale, "rag": a.rag, "priority": a.priority, "evidence": len(a.evidence)}
+         for a in plan.actions]
+    )
+
+
+def table_changes(plan: ActionPlan, edited: pd.DataFrame) -> tuple[ActionPlan, list[PlanChange]]:
+    """Apply the edited cells (owner, timescale, RAG, priority) to a copy of the plan."""
+    plan = plan.model_copy(deep=True)
+    changes = []
+    for action, row in zip(plan.actions, edited.to_dict("records")):
+        for field in EDITABLE:
+            new = str(row[field]).strip() if row[field] is not None else ""
+            old = getattr(action, field)
+            if new and new != old:
+                setattr(action, field, new)
+                changes.append(PlanChange(kind="update", action_id=action.id, field=field, old=old, new=new,
+                                          summary=f"{action.id} {field}: {old} → {new}"))
+    return plan, changes
+
+
+def _editor(plan: ActionPlan) -> None:
+    edited = st.data_editor(
+        _table(plan), key=f"plan-editor-v{version}", hide_index=True, width="stretch", num_rows="fixed",
+        disabled=["id", "title", "theme", "evidence"],
+        column_order=["id", "title", "owner", "timescale", "rag", "priority", "theme", "evidence"],
+        column_config={
+            "id": st.column_config.TextColumn("Id", width="small"),
+            "title": st.column_config.TextColumn("Action", width="medium"),
+            "theme": st.column_config.TextColumn("Theme"),
+            "owner": st.column_config.TextColumn("Owner", required=True, max_chars=300),
+            "timescale": st.column_config.TextColumn("Timescale", required=True, max_chars=300),
+            "rag": st.column_config.SelectboxColumn("RAG", options=RAGS, required=True),
+            "priority": st.column_config.SelectboxColumn("Priority", options=PRIORITIES, required=True),
+            "evidence": st.column_config.NumberColumn("Quotes", width="small"),
+        },
+    )
+    new, changes = table_changes(plan, edited)
+    if changes:
+        state.save_plan(new, "; ".join(c.summary for c in changes))
+        st.toast("Saved: " + escape_markdown("; ".join(c.summary for c in changes)))
+        st.rerun()
+
+
+def _action_form(plan: ActionPlan, i: int) -> None:
+    action = plan.actions[i]
+    with st.form(f"edit-{version}-{action.id}", border=False):
+        text = st.text_area("What will be done", action.action, key=f"text-{version}-{action.id}")
+        owner = st.text_input("Owner", action.owner, key=f"owner-{version}-{action.id}", max_chars=300)
+        timescale = st.text_input("Timescale", action.timescale, key=f"timescale-{version}-{action.id}", max_chars=300)
+        measures = st.text_area("Measures of success (one a line)", "\n".join(action.measures),
+                                key=f"measures-{version}-{action.id}")
+        c1, c2 = st.columns(2)
+        rag = c1.selectbox("RAG", RAGS, index=RAGS.index(action.rag), key=f"rag-{version}-{action.id}")
+        priority = c2.selectbox("Priority", PRIORITIES, index=PRIORITIES.index(action.priority),
+                                key=f"priority-{version}-{action.id}")
+        submitted = st.form_submit_button("Save changes", type="primary")
+        if submitted and not (text.strip() and owner.strip() and timescale.strip()):
+            st.error("An action needs what will be done, an owner and a timescale.")
+        elif submitted:
+            new = plan.model_copy(deep=True)
+            new.actions[i] = action.model_copy(update={
+                "action": text.strip(), "owner": owner.strip(), "timescale": timescale.strip(),
+                "measures": [m.strip() for m in measures.splitlines() if m.strip()], "rag": rag, "priority": priority})
+            state.save_plan(new, f"{action.id} edited on the Plan page")
+            st.rerun()
+    if st.button(f"Remove {action.id}", key=f"remove-{version}-{action.id}", icon=":material/delete:"):
+        new = plan.model_copy(deep=True)
+        del new.actions[i]
+        new.renumber()
+        state.save_plan(new, f"Removed {action.id} “{action.title}”")
+        st.rerun()
+
+
+def _exports(plan: ActionPlan) -> None:
+    name = f"improvement-plan-{slugify(plan.authority)}"
+    passages, taxonomy = state.assistant().passages, state.assistant().taxonomy
+    c1, c2, c3 = st.columns(3)
+    c1.download_button("Markdown", lambda: to_markdown(plan, passages, taxonomy=taxonomy), file_name=f"{name}.md", mime="text/markdown",
+                       icon=":material/download:", key="export-md")
+    c2.download_button("CSV", lambda: to_csv(plan), file_name=f"{name}.csv", mime="text/csv",
+                       icon=":material/download:", key="export-csv")
+    c3.download_button("Word (DOCX)", lambda: to_docx(plan, passages, taxonomy=taxonomy), file_name=f"{name}.docx", icon=":material/download:",
+                       mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document", key="export-docx")
+
+
+def _versions() -> None:
+    cid = state.conversation_id()
+    versions = state.store().plan_versions(cid) if cid else []
+    with st.expander(f"History ({len(versions)} versions)"):
+        for v in versions:
+            c1, c2 = st.columns([5, 1])
+            c1.caption(f"v{v.version} · {v.created:%Y-%m-%d %H:%M} · {v.actions} actions · {escape_markdown(v.summary)}")
+            if v.version != version and c2.button("Restore", key=f"restore-{v.version}"):
+                state.store().restore_plan(cid, v.version)
+                st.rerun()
+
+
+if plan is None or not plan.actions:
+    if plan is not None:
+        st.info("The plan is empty.")
+    _new_plan_form()
+else:
+    st.subheader(components.plan_title(plan))
+    st.caption(f"{len(plan.actions)} actions · drafted by the {escape_markdown(plan.engine)} engine · version {version}. "
+               "Edit owner, timescale, RAG and priority in the table; every change is saved.")
+    for note in plan.notes:
+        st.caption(escape_markdown(note))
+    _editor(plan)
+    _exports(plan)
+    st.subheader("Actions")
+    for i, action in enumerate(plan.actions):
+        with st.expander(f"{action.id}. {escape_markdown(action.title)}"):
+            st.markdown(components.action_header(action))
+            components.action_detail(action, f"plan-v{version}-{action.id}")
+            st.divider()
+            _action_form(plan, i)
+if plan is not None or version:
+    _versions()

@@ -1,0 +1,67 @@
+"""What the facilitator and participant pages share: the workshop store and item rendering.
+
+Everything typed by a facilitator or a participant goes through
+``export.escape_markdown`` before it reaches ``st.markdown``.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode, urlsplit
+
+import streamlit as st
+
+from assistant.db import engine_for
+from assistant.settings import Settings
+from assistant.workshop import AgendaItem, WorkshopStore
+from assistant.export import escape_markdown
+
+JOIN_PARAM = "join"
+PARTICIPANT_PARAM = "p"
+FACILITATOR_PARAM = "facilitator"
+#: How often the live views poll the database (seconds).
+LIVE_EVERY_S = 2.0
+
+
+@st.cache_resource(show_spinner=False)
+def _store(database: str, _settings: Settings) -> WorkshopStore:
+    return WorkshopStore(engine_for(_settings))
+
+
+def store() -> WorkshopStore:
+    """One store per database per server."""
+    settings = Settings()
+    return _store(settings.database, settings)
+
+
+def link(path: str, **params: str) -> str:
+    """An absolute link to a page of this app when the browser's URL is known, else a relative one."""
+    url = st.context.url or ""
+    parts = urlsplit(url)
+    base = f"{parts.scheme}://{parts.netloc}/" if parts.scheme and parts.netloc else "/"
+    return f"{base}{path}?{urlencode(params)}"
+
+
+def clock(seconds: float) -> str:
+    """``12:05 left`` or ``over by 1:30``."""
+    whole = int(abs(seconds))
+    text = f"{whole // 60}:{whole % 60:02d}"
+    return f"{text} left" if seconds >= 0 else f"over by {text}"
+
+
+def item_body(item: AgendaItem, *, show_candidates: bool = False) -> None:
+    """The shortfall, its quoted evidence (cited, verified or flagged), good practice and prompts."""
+    if item.summary:
+        st.markdown(f"**Shortfall:** {escape_markdown(item.summary)}")
+    if item.evidence:
+        st.markdown("**Evidence from the report**")
+        for c in item.evidence:
+            flag = "verified" if c.verified else "⚠ not verified"
+            st.markdown(f"> “{escape_markdown(c.quote)}”  \n> — `{c.passage_id}` ({flag})")
+    for g in item.good_practice:
+        st.markdown(f"**Good practice from {escape_markdown(g.authority)}:** {escape_markdown(g.summary)}")
+    if item.prompts:
+        st.markdown("**Discussion prompts**")
+        st.markdown("\n".join(f"{n}. {escape_markdown(p)}" for n, p in enumerate(item.prompts, start=1)))
+    if show_candidates and item.candidates:
+        st.markdown("**Candidate actions**")
+        st.markdown("\n".join(f"- {escape_markdown(c.action.title)}" for c in item.candidates))

@@ -1,0 +1,53 @@
+"""Engines: the one contract every drafting engine meets, and the factory that picks one.
+
+``BuiltinEngine`` (offline, deterministic) is always available; the
+OpenAI-compatible engine is used only when settings ask for it and an endpoint
+is configured, and it falls back to the built-in engine itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Protocol, runtime_checkable
+
+from ..models import ActionPlan, Answer, Report, ReportFindings, SearchHit
+from ..playbook import Playbook
+from ..settings import Settings
+from .builtin import BuiltinEngine
+
+__all__ = ["Engine", "BuiltinEngine", "get_engine", "NOT_CONFIGURED"]
+
+NOT_CONFIGURED = (
+    "The OpenAI-compatible engine was requested but no endpoint is configured "
+    "(set OPENAI_API_KEY and/or OPENAI_BASE_URL); the built-in engine answered."
+)
+
+
+@runtime_checkable
+class Engine(Protocol):
+    """What the service, chat and app rely on, whichever engine drafts."""
+
+    name: str
+
+    def findings(self, report: Report) -> ReportFindings: ...
+
+    def plan(
+        self, report: Report, findings: ReportFindings, others: Sequence[tuple[Report, ReportFindings]]
+    ) -> ActionPlan: ...
+
+    def answer(self, question: str, hits: list[SearchHit]) -> Answer: ...
+
+    def answer_stream(self, question: str, hits: list[SearchHit]) -> Iterator[str | Answer]:
+        """Text chunks (for ``st.write_stream``), then the final ``Answer`` last."""
+        ...
+
+
+def get_engine(settings: Settings, taxonomy, playbook: Playbook) -> Engine:
+    """The built-in engine, or the OpenAI-compatible one (falling back to built-in) when configured."""
+    if settings.engine != "openai":
+        return BuiltinEngine(taxonomy, playbook)
+    if not settings.openai_configured:
+        return BuiltinEngine(taxonomy, playbook, notice=NOT_CONFIGURED)
+    from .openai import OpenAIEngine  # imported only when used: it pulls in LangChain
+
+    return OpenAIEngine(settings, taxonomy, playbook, fallback=BuiltinEngine(taxonomy, playbook))

@@ -1,0 +1,714 @@
+"""The OpenAI-compatible engine: a model drafts findings, actions and answers.
+
+Works with any OpenAI-compatible endpoint through ``assistant.llm.LLM``. The
+prompts are files in ``prompts/`` (``system.md``, ``findings.md``,
+``actions.md``, ``answer.md``, ``refine.md``); the theme taxonomy and the
+playbook go in as compact guidance. Report text is untrusted: it is sent only
+inside ``<passage>`` elements with tag lookalikes neutralised, and whatever the
+model returns is checked: every citation must name a passage it was given and
+quote it verbatim (``citations.verify(..., correct=True)``), and a finding or
+action left with no verified evidence is dropped with a visible note. When the
+endpoint fails for good (unreachable, 401, 429/5xx after retries, output that
+does not parse after one retry) the built-in engine answers instead, and the
+returned object says so in its notes and ``engine`` field.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from difflib import SequenceMatcher
+from functools import lru_cache
+from pathlib import Path
+from string import Template
+from typing import Any, Literal, get_args
+
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ..citations import verify_all
+from ..llm import LLM, LLMError, parse_json
+from ..models import (
+    Action,
+    ActionPlan,
+    Answer,
+    Citation,
+    Finding,
+    GoodPractice,
+    Passage,
+    Priority,
+    RAG,
+    Report,
+    ReportFindings,
+    SearchHit,
+    TokenUsage,
+)
+from ..playbook import Playbook
+from ..settings import Settings
+from ..text import fold
+from ..themes import Taxonomy
+
+log = logging.getLogger(__name__)
+
+FALLBACK_ENGINE = "builtin (fallback)"
+#: Good-practice strengths offered to the model per shortfall theme.
+GOOD_PRACTICE_PER_THEME = 3
+#: Two actions whose texts are at least this similar say the same thing.
+DUPLICATE_RATIO = 0.9
+
+
+class PromptError(ValueError):
+    """A prompt file is missing or uses a placeholder nobody fills."""
+
+
+# --------------------------------------------------------------------------- prompts
+
+
+@lru_cache(maxsize=32)
+def _template(path: Path, mtime: float) -> Template:
+    return Template(path.read_text(encoding="utf-8"))
+
+
+def render_prompt(prompts_dir: Path, name: str, **slots: str) -> str:
+    """``prompts/<name>.md`` with its ``$slots`` filled; ``PromptError`` says what is wrong."""
+    path = Path(prompts_dir) / f"{name}.md"
+    if not path.is_file():
+        raise PromptError(f"prompt file not found: {path}")
+    try:
+        return _template(path.resolve(), path.stat().st_mtime).substitute(slots)
+    except (KeyError, ValueError) as err:
+        raise PromptError(f"{path}: placeholder {err} is not one of {', '.join(sorted(slots))}") from None
+
+
+_TAG_START = re.compile(r"<(?=\s*/?\s*[A-Za-z!?])")
+
+
+def neutralise(text: str) -> str:
+    """Untrusted text with anything that looks like a markup tag made inert."""
+    return _TAG_START.sub("\u2039", text)
+
+
+def _attr(value: object) -> str:
+    return " ".join(neutralise(str(value)).replace('"', "'").split())
+
+
+def passage_block(p: Passage, **extra: object) -> str:
+    """One passage as a delimited ``<passage>`` element the model can cite by id."""
+    attrs = {"id": p.id, "authority": p.authority, "statement": p.quality_statement, "section": p.section}
+    if p.subheading:
+        attrs["subheading"] = p.subheading
+    attrs.update({k: v for k, v in extra.items() if v})
+    head = " ".join(f'{k}="{_attr(v)}"' for k, v in attrs.items())
+    return f"<passage {head}>\n{neutralise(p.text)}\n</passage>"
+
+
+def _passages_text(passages: Sequence[Passage]) -> str:
+    return "\n\n".join(passage_block(p) for p in passages) or "(no passages were retrieved)"
+
+
+# --------------------------------------------------------------------------- response schemas
+
+
+def _choice(value: object, allowed: object) -> object:
+    """``value`` spelled as one of the Literal's choices, case-insensitively (else unchanged)."""
+    if isinstance(value, str):
+        for option in get_args(allowed):
+            if option.lower() == value.strip().lower():
+                return option
+    return value
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class QuoteOut(_Out):
+    passage_id: str
+    quote: str
+
+    def citation(self) -> Citation:
+        return Citation(passage_id=self.passage_id.strip(), quote=self.quote)
+
+
+class FindingOut(_Out):
+    kind: Literal["shortfall", "strength"]
+    theme: str = ""
+    summary: str = Field(min_length=1)
+    citations: list[QuoteOut] = Field(default_factory=list)
+
+    @field_validator("kind", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+
+class FindingsOut(_Out):
+    findings: list[FindingOut]
+
+
+class GoodPracticeOut(_Out):
+    summary: str = Field(min_length=1)
+    citations: list[QuoteOut] = Field(default_factory=list)
+
+
+class ActionOut(_Out):
+    title: str = Field(min_length=1)
+    theme: str = ""
+    shortfall_ids: list[str] = Field(default_factory=list)
+    action: str = Field(min_length=1)
+    owner: str = Field(min_length=1)
+    timescale: str = Field(min_length=1)
+    measures: list[str] = Field(min_length=1)
+    priority: Priority = "Medium"
+    evidence: list[QuoteOut] = Field(default_factory=list)
+    good_practice: list[GoodPracticeOut] = Field(default_factory=list)
+
+    @field_validator("priority", mode="before")
+    @classmethod
+    def _priority(cls, value: object) -> object:
+        return _choice(value, Priority)
+
+
+class ActionsOut(_Out):
+    actions: list[ActionOut]
+
+
+class CitationsOut(_Out):
+    citations: list[QuoteOut]
+
+
+class ActionEditOut(_Out):
+    id: str
+    title: str | None = None
+    action: str | None = None
+    owner: str | None = None
+    timescale: str | None = None
+    measures: list[str] | None = None
+    rag: RAG | None = None
+    priority: Priority | None = None
+
+    @field_validator("priority", mode="before")
+    @classmethod
+    def _priority(cls, value: object) -> object:
+        return _choice(value, Priority)
+
+    @field_validator("rag", mode="before")
+    @classmethod
+    def _rag(cls, value: object) -> object:
+        return _choice(value, RAG)
+
+    def fields(self) -> dict[str, Any]:
+        """The edited fields, blanks ignored."""
+        data = self.model_dump(exclude={"id"}, exclude_none=True)
+        return {k: v for k, v in data.items() if v not in ("", [])}
+
+
+#: What ``refine`` lets the model change in an action.
+_EDITABLE = {"title", "action", "owner", "timescale", "measures", "rag", "priority"}
+
+
+class RefineOut(_Out):
+    applicable: bool = True
+    changed: list[ActionEditOut] = Field(default_factory=list)
+    removed: list[str] = Field(default_factory=list)
+    summary: str = ""
+
+
+# --------------------------------------------------------------------------- checking
+
+
+def checked(quotes: Sequence[QuoteOut], passages: Mapping[str, Passage]) -> tuple[list[Citation], int]:
+    """The verified citations among ``quotes`` (near-verbatim ones corrected), and how many were removed."""
+    verified = [c for c in verify_all((q.citation() for q in quotes), passages, correct=True) if c.verified]
+    unique = list({(c.passage_id, fold(c.quote).lower()): c for c in verified}.values())
+    return unique, len(quotes) - len(unique)
+
+
+def _removed_note(count: int) -> list[str]:
+    if not count:
+        return []
+    return [
+        f"Removed {count} citation{'s' if count != 1 else ''} from the model that named a passage it "
+        "was not given or did not quote its passage word for word."
+    ]
+
+
+# --------------------------------------------------------------------------- streamed answers
+
+_MARKER = re.compile(r"([ \t]*)((?:\[\s*p:\s*[^\]]+?\s*\])+)", re.I)
+_MARKER_IDS = re.compile(r"\[\s*p:\s*([^\]]+?)\s*\]", re.I)
+_MARKER_SPLIT = re.compile(r"\s*[,;]\s*(?:p:\s*)?", re.I)
+_BARE_NUMBER = re.compile(r"[ \t]*\[\d+\]")
+_BLOCK = re.compile(r'^[ \t>*#_]*(?:citations[ \t*_]*:|```json|\{\s*"citations")', re.I | re.M)
+_BLOCK_HEADS = ("citations:", "```json", '{"citations"')
+_THINK_OPEN, _THINK_CLOSE = "<think>", "</think>"
+#: A "[" with no "]" within this many characters is not a marker in progress.
+_MARKER_MAX = 300
+
+
+def _markers(text: str, render: Callable[[str], str | None]) -> str:
+    """``text`` with each run of ``[p:<id>]`` markers rewritten id by id by ``render``.
+
+    Ids that ``render`` returns None for are dropped, with the space before the
+    run when nothing of it is left.
+    """
+
+    def sub(match: re.Match) -> str:
+        ids = [i.strip() for m in _MARKER_IDS.finditer(match.group(2)) for i in _MARKER_SPLIT.split(m.group(1))]
+        kept = list(dict.fromkeys(r for r in (render(i) for i in ids if i) if r is not None))
+        return match.group(1) + "".join(kept) if kept else ""
+
+    return _MARKER.sub(sub, text)
+
+
+class AnswerStream:
+    """Splits a streamed answer into prose and its trailing citations block.
+
+    ``feed`` returns the prose that is safe to show now: ``[p:<id>]`` markers
+    become ``[n]`` (numbered by first appearance) and markers to ids that were
+    not given are dropped; a marker or a possible ``Citations:`` line still
+    being written is held back until it is complete, and a leading
+    ``<think>`` block (reasoning models) is never shown.
+    """
+
+    def __init__(self, known_ids: set[str]):
+        self.known = known_ids
+        self.order: list[str] = []
+        self.tail: str | None = None
+        self._raw: list[str] = []
+        self._pending = ""
+        self._started = False
+
+    def feed(self, chunk: str) -> str:
+        if self.tail is not None:
+            self.tail += chunk
+            return ""
+        self._pending += chunk
+        if not self._started and not self._skip_thinking():
+            return ""
+        block = _BLOCK.search(self._pending)
+        if block:
+            out, self.tail, self._pending = self._pending[: block.start()], self._pending[block.start() :], ""
+            return self._emit(out)
+        cut = self._safe_length(self._pending)
+        out, self._pending = self._pending[:cut], self._pending[cut:]
+        return self._emit(out)
+
+    def finish(self) -> str:
+        out, self._pending = self._pending, ""
+        return self._emit(out)
+
+    @property
+    def marked(self) -> bool:
+        return bool(self.order)
+
+    @property
+    def raw(self) -> str:
+        """The prose with ``[p:<id>]`` markers to given passages only."""
+        return "".join(self._raw)
+
+    def text(self, citations: list[Citation]) -> str:
+        """The whole prose, its markers numbered over ``citations`` (unverified ones dropped)."""
+        index: dict[str, int] = {}
+        for i, c in enumerate(citations, start=1):
+            index.setdefault(c.passage_id, i)
+        prose = _BARE_NUMBER.sub("", self.raw)
+        text = _markers(prose, lambda pid: f"[{index[pid]}]" if pid in index else None)
+        return text.strip().removesuffix("```").rstrip()
+
+    def _skip_thinking(self) -> bool:
+        """Drop a leading ``<think>`` block; False while it (or its opening) is still arriving."""
+        head = self._pending.lstrip()
+        if len(head) < len(_THINK_OPEN) and _THINK_OPEN.startswith(head):
+            return False
+        if head.startswith(_THINK_OPEN):
+            end = head.find(_THINK_CLOSE)
+            if end < 0:
+                return False
+            self._pending = head[end + len(_THINK_CLOSE) :].lstrip()
+        self._started = True
+        return True
+
+    def _emit(self, text: str) -> str:
+        raw = _markers(text, self._canonical)
+        if raw:
+            self._raw.append(raw)
+        return _markers(raw, lambda pid: f"[{self.order.index(pid) + 1}]")
+
+    def _canonical(self, pid: str) -> str | None:
+        """``[p:<id>]`` for an id that was given (recording its order), else None."""
+        pid = pid if pid in self.known else pid.lower()
+        if pid not in self.known:
+            return None
+        if pid not in self.order:
+            self.order.append(pid)
+        return f"[p:{pid}]"
+
+    @staticmethod
+    def _safe_length(text: str) -> int:
+        line_start = text.rfind("\n") + 1
+        head = " ".join(text[line_start:].lstrip(" \t>*#_").lower().split())
+        cut = line_start if any(h.startswith(head) for h in _BLOCK_HEADS) else len(text)
+        bracket = text.rfind("[", 0, cut)
+        if bracket >= 0 and "]" not in text[bracket:cut] and cut - bracket < _MARKER_MAX:
+            cut = bracket
+        return len(text[:cut].rstrip(" \t"))  # a space may belong to a marker still to come
+
+
+def _ordered(citations: list[Citation], order: list[str]) -> list[Citation]:
+    """Citations of marked passages first, in marker order; the rest after."""
+    rank = {pid: i for i, pid in enumerate(order)}
+    return sorted(citations, key=lambda c: rank.get(c.passage_id, len(rank)))
+
+
+# --------------------------------------------------------------------------- the engine
+
+
+class OpenAIEngine:
+    """Findings, plans and answers drafted by an OpenAI-compatible model, verified."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        taxonomy: Taxonomy,
+        playbook: Playbook,
+        fallback: Any,
+        *,
+        llm: LLM | None = None,
+    ):
+        self.settings = settings
+        self.taxonomy = taxonomy
+        self.playbook = playbook
+        self.fallback = fallback
+        self.llm = llm or LLM(settings)
+        self.name = f"openai:{settings.model}"
+
+    # -- findings ------------------------------------------------------------
+
+    def findings(self, report: Report) -> ReportFindings:
+        prompt = self._messages(
+            "findings",
+            **self._report_slots(report),
+            taxonomy=self._taxonomy_text(),
+            fallback_theme=self.taxonomy.fallback.id,
+            passages=_passages_text(report.passages),
+        )
+        try:
+            out, _ = self.llm.complete_json(prompt, FindingsOut)
+        except LLMError as err:
+            result = self.fallback.findings(report)
+            return result.model_copy(update={"notes": [self._notice(err), *result.notes]})
+        return self._checked_findings(report, out)
+
+    def _checked_findings(self, report: Report, out: FindingsOut) -> ReportFindings:
+        passages = {p.id: p for p in report.passages}
+        findings: list[Finding] = []
+        notes: list[str] = []
+        removed = 0
+        counts = {"shortfall": 0, "strength": 0}
+        for f in out.findings:
+            citations, dropped = checked(f.citations, passages)
+            removed += dropped
+            if not citations:
+                notes.append(f"Dropped a {f.kind} the model drafted because none of its quotes could be "
+                             f"verified against the report: \u201c{f.summary.strip()}\u201d")
+                continue
+            counts[f.kind] += 1
+            prefix = "s" if f.kind == "shortfall" else "g"
+            findings.append(
+                Finding(
+                    id=f"{report.id}/{prefix}{counts[f.kind]:02d}",
+                    report_id=report.id,
+                    kind=f.kind,
+                    theme=self._theme(f.theme, f.summary, citations),
+                    summary=f.summary.strip(),
+                    citations=citations,
+                )
+            )
+        return ReportFindings(
+            report_id=report.id,
+            authority=report.authority,
+            quality_statement=report.quality_statement,
+            score=report.score,
+            findings=findings,
+            notes=_removed_note(removed) + notes,
+        )
+
+    # -- plans ---------------------------------------------------------------
+
+    def plan(
+        self, report: Report, findings: ReportFindings, others: list[tuple[Report, ReportFindings]] | None = None
+    ) -> ActionPlan:
+        shortfalls = [f for f in findings.findings if f.kind == "shortfall"]
+        if not shortfalls:
+            return self._empty_plan(report, [self.playbook.message(
+                "no_shortfalls", authority=report.authority, statement=report.quality_statement)])
+        examples = self._good_practice_passages(shortfalls, others or [])
+        prompt = self._messages(
+            "actions",
+            **self._report_slots(report),
+            shortfalls="\n\n".join(self._finding_block(f) for f in shortfalls),
+            passages=_passages_text(report.passages),
+            good_practice="\n\n".join(passage_block(p, theme=t, strength=s) for p, t, s in examples.values())
+            or "(none found in the other reports for these themes)",
+            playbook=self._playbook_text(report, dict.fromkeys(f.theme for f in shortfalls)),
+        )
+        try:
+            out, usage = self.llm.complete_json(prompt, ActionsOut)
+        except LLMError as err:
+            plan = self.fallback.plan(report, findings, others or [])
+            return plan.model_copy(update={
+                "engine": FALLBACK_ENGINE, "notes": [self._notice(err), *plan.notes],
+                "usage": err.usage if err.usage.total_tokens else plan.usage})
+        plan = self._checked_plan(report, shortfalls, out, {pid: p for pid, (p, _, _) in examples.items()})
+        plan.usage = usage
+        return plan
+
+    def _checked_plan(
+        self, report: Report, shortfalls: list[Finding], out: ActionsOut, examples: Mapping[str, Passage]
+    ) -> ActionPlan:
+        passages = {p.id: p for p in report.passages}
+        by_id = {f.id: f for f in shortfalls}
+        plan = self._empty_plan(report, [])
+        removed = 0
+        for a in out.actions:
+            evidence, dropped = checked(a.evidence, passages)
+            removed += dropped
+            ids = [i for i in dict.fromkeys(a.shortfall_ids) if i in by_id]
+            if not evidence:
+                plan.notes.append(self.playbook.message(
+                    "no_evidence", finding=", ".join(ids) or a.title.strip(), summary=a.title.strip()))
+                continue
+            good_practice, dropped = self._good_practice(a.good_practice, examples)
+            removed += dropped
+            default = by_id[ids[0]].theme if ids else None
+            theme = self._theme(a.theme, f"{a.title} {a.action}", evidence, default=default)
+            action = Action(
+                id="A0", title=a.title.strip(), theme=theme, shortfall_ids=ids, evidence=evidence,
+                action=a.action.strip(), owner=a.owner.strip(), timescale=a.timescale.strip(),
+                measures=[m.strip() for m in a.measures if m.strip()], priority=a.priority,
+                good_practice=good_practice,
+                no_good_practice_note=None if good_practice else self.playbook.message(
+                    "no_good_practice", theme=self.taxonomy.label(theme)),
+            )
+            self._add_unless_duplicate(plan, action)
+        plan.renumber()
+        covered = {i for a in plan.actions for i in a.shortfall_ids}
+        missing = [f.id for f in shortfalls if f.id not in covered]
+        if missing:
+            plan.notes.append(f"The model drafted no action for {len(missing)} shortfall(s): {', '.join(missing)}.")
+        plan.notes[:0] = _removed_note(removed)
+        return plan
+
+    def _good_practice(
+        self, drafted: list[GoodPracticeOut], examples: Mapping[str, Passage]
+    ) -> tuple[list[GoodPractice], int]:
+        out, removed = [], 0
+        for g in drafted:
+            citations, dropped = checked(g.citations, examples)
+            removed += dropped
+            if citations:
+                source = examples[citations[0].passage_id]
+                out.append(GoodPractice(authority=source.authority, report_id=source.report_id,
+                                        summary=g.summary.strip(), citations=citations))
+        return out, removed
+
+    def _add_unless_duplicate(self, plan: ActionPlan, action: Action) -> None:
+        text = fold(f"{action.title} {action.action}").lower()
+        for kept in plan.actions:
+            kept_text = fold(f"{kept.title} {kept.action}").lower()
+            if SequenceMatcher(None, text, kept_text, autojunk=False).ratio() >= DUPLICATE_RATIO:
+                kept.shortfall_ids += [i for i in action.shortfall_ids if i not in kept.shortfall_ids]
+                plan.notes.append(self.playbook.message("merged", kept=kept.title, merged=action.title))
+                return
+        plan.actions.append(action)
+
+    def _good_practice_passages(
+        self, shortfalls: list[Finding], others: list[tuple[Report, ReportFindings]]
+    ) -> dict[str, tuple[Passage, str, str]]:
+        """Passages of other reports' strengths on the shortfalls' themes: id -> (passage, theme, strength)."""
+        themes = {f.theme for f in shortfalls}
+        per_theme: dict[str, int] = {}
+        out: dict[str, tuple[Passage, str, str]] = {}
+        ranked = sorted(others, key=lambda rf: -(rf[0].score or 0))
+        for other, found in ranked:
+            passages = {p.id: p for p in other.passages}
+            for f in found.findings:
+                full = per_theme.get(f.theme, 0) >= GOOD_PRACTICE_PER_THEME
+                if f.kind != "strength" or f.theme not in themes or full:
+                    continue
+                cited = [passages[c.passage_id] for c in f.citations if c.verified and c.passage_id in passages]
+                if cited:
+                    per_theme[f.theme] = per_theme.get(f.theme, 0) + 1
+                    for p in cited:
+                        out.setdefault(p.id, (p, f.theme, f.summary))
+        return out
+
+    # -- answers -------------------------------------------------------------
+
+    def answer(self, question: str, hits: list[SearchHit]) -> Answer:
+        final = None
+        for item in self.answer_stream(question, hits):
+            if isinstance(item, Answer):
+                final = item
+        return final
+
+    def answer_stream(self, question: str, hits: list[SearchHit]) -> Iterator[str | Answer]:
+        passages = {h.passage.id: h.passage for h in hits}
+        prompt = self._messages("answer", passages=_passages_text(list(passages.values())), question=question)
+        stream = AnswerStream(set(passages))
+        usage = TokenUsage()
+        started = False
+        try:
+            for item in self.llm.stream(prompt):
+                if isinstance(item, TokenUsage):
+                    usage += item
+                    continue
+                shown = stream.feed(item)
+                if shown:
+                    started = True
+                    yield shown
+            rest = stream.finish()
+            if rest:
+                yield rest
+            quotes, repair_usage = self._answer_quotes(prompt, stream)
+        except LLMError as err:
+            yield from self._fallback_answer(question, hits, err, usage + err.usage, stream_it=not started)
+            return
+        citations, removed = checked(quotes, passages)
+        citations = _ordered(citations, stream.order)
+        notes = _removed_note(removed)
+        if quotes and not citations:
+            notes.append("None of the model's citations could be verified against the passages, so none is shown.")
+        yield Answer(
+            text=stream.text(citations),
+            citations=citations,
+            engine=self.name,
+            notes=notes,
+            usage=usage + repair_usage,
+        )
+
+    def _answer_quotes(self, prompt: list[BaseMessage], stream: AnswerStream) -> tuple[list[QuoteOut], TokenUsage]:
+        """The quotes of the citations block; one structured retry when it is missing or broken."""
+        if stream.tail is not None:
+            try:
+                return _parse_citations(stream.tail), TokenUsage()
+            except ValueError as err:
+                log.warning("citations block did not parse: %s", err)
+        elif not stream.marked:
+            return [], TokenUsage()
+        retry = [
+            *prompt,
+            AIMessage(content=stream.raw),
+            HumanMessage(content=render_prompt(self.settings.prompts_dir, "answer_citations")),
+        ]
+        out, usage = self.llm.complete_json(retry, CitationsOut, retry=False)
+        return out.citations, usage
+
+    def _fallback_answer(
+        self, question: str, hits: list[SearchHit], err: LLMError, usage: TokenUsage, *, stream_it: bool
+    ) -> Iterator[str | Answer]:
+        items = self.fallback.answer_stream(question, hits) if stream_it else [self.fallback.answer(question, hits)]
+        for item in items:
+            if isinstance(item, Answer):
+                yield item.model_copy(update={
+                    "engine": FALLBACK_ENGINE, "notes": [self._notice(err), *item.notes],
+                    "usage": usage if usage.total_tokens else item.usage})
+            else:
+                yield item
+
+    # -- refinement ----------------------------------------------------------
+
+    def refine(self, plan: ActionPlan, instruction: str) -> ActionPlan | None:
+        """The plan with the instruction applied by the model; ``None`` when it does not apply.
+
+        The model may edit an action's wording, owner, timescale, measures, RAG
+        and priority, or remove actions; evidence and good practice are kept as
+        they were (already verified). When the endpoint fails, the plan comes
+        back unchanged with a note saying why.
+        """
+        if not plan.actions:
+            return None
+        rows = [a.model_dump(include=_EDITABLE | {"id", "theme"}) for a in plan.actions]
+        prompt = self._messages(
+            "refine", authority=plan.authority, statement=plan.quality_statement,
+            plan=f"<plan>\n{neutralise(json.dumps(rows, indent=1, ensure_ascii=False))}\n</plan>",
+            instruction=instruction.strip(),
+        )
+        try:
+            out, usage = self.llm.complete_json(prompt, RefineOut)
+        except LLMError as err:
+            note = f"The model at {self.llm.endpoint} {err.reason}; the plan was not changed."
+            return plan.model_copy(deep=True, update={"notes": [*plan.notes, note]})
+        return self._refined(plan, out, usage)
+
+    @staticmethod
+    def _refined(plan: ActionPlan, out: RefineOut, usage: TokenUsage) -> ActionPlan | None:
+        edits = {e.id: e.fields() for e in out.changed if plan.action(e.id) and e.fields()}
+        removed = {i for i in out.removed if plan.action(i)}
+        if not out.applicable or not (edits or removed):
+            return None
+        actions = [a.model_copy(update=edits.get(a.id, {})) for a in plan.actions if a.id not in removed]
+        new = plan.model_copy(deep=True, update={"actions": actions, "usage": (plan.usage or TokenUsage()) + usage})
+        new.renumber()
+        return new
+
+    # -- helpers -------------------------------------------------------------
+
+    def _messages(self, name: str, **slots: str) -> list[BaseMessage]:
+        prompts = self.settings.prompts_dir
+        return [SystemMessage(content=render_prompt(prompts, "system")),
+                HumanMessage(content=render_prompt(prompts, name, **slots))]
+
+    def _notice(self, err: LLMError) -> str:
+        return f"The model at {self.llm.endpoint} {err.reason}; answered with the built-in engine."
+
+    def _empty_plan(self, report: Report, notes: list[str]) -> ActionPlan:
+        return ActionPlan(authority=report.authority, quality_statement=report.quality_statement,
+                          score=report.score, report_id=report.id, engine=self.name, notes=notes)
+
+    @staticmethod
+    def _report_slots(report: Report) -> dict[str, str]:
+        return {
+            "authority": _attr(report.authority),
+            "statement": _attr(report.quality_statement),
+            "score": f"{report.score} ({_attr(report.label)})" if report.score and report.label
+            else str(report.score or "not stated"),
+        }
+
+    def _theme(self, proposed: str, text: str, citations: list[Citation], default: str | None = None) -> str:
+        """The model's theme id when the taxonomy knows it; else the best match for the text."""
+        known = {*self.taxonomy.ids, self.taxonomy.fallback.id}
+        proposed = proposed.strip()
+        if proposed in known:
+            return proposed
+        return default or self.taxonomy.best(text, [c.quote for c in citations])
+
+    def _taxonomy_text(self) -> str:
+        return "\n".join(f"- `{t.id}`: {t.label}. {t.description}" for t in self.taxonomy.themes)
+
+    def _playbook_text(self, report: Report, themes: Mapping[str, None]) -> str:
+        """Each theme's levers as compact lines, slots filled with this report's words."""
+        lines = []
+        for theme in themes:
+            play = self.playbook.play(theme)
+            slots = {"authority": report.authority, "statement": report.quality_statement, "theme": play.label,
+                     "partner": play.partner, "specific": play.subject, "gap": "the shortfall"}
+            lines.append(f"Theme `{theme}` ({play.label}); typical owners: {', '.join(play.owners)}; "
+                         f"usual priority: {play.priority}.")
+            for lever in play.levers:
+                measures = "; ".join(m.format(**slots) for m in lever.measures)
+                lines.append(f"- {lever.title.format(**slots)}: {lever.action.format(**slots)} "
+                             f"Owner: {play.owner_of(lever)}; about {lever.months} months; measures: {measures}")
+        return neutralise("\n".join(lines))
+
+    @staticmethod
+    def _finding_block(f: Finding) -> str:
+        quotes = "\n".join(f'Evidence [{c.passage_id}]: "{neutralise(c.quote)}"' for c in f.citations)
+        return f'<finding id="{_attr(f.id)}" theme="{_attr(f.theme)}">\n{neutralise(f.summary)}\n{quotes}\n</finding>'
+
+
+def _parse_citations(tail: str) -> list[QuoteOut]:
+    return parse_json(tail, CitationsOut).citations

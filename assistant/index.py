@@ -1,0 +1,372 @@
+"""The passage index: Chroma (dense, via langchain-chroma) + BM25 (bm25s), fused by RRF.
+
+``Index.sync(reports)`` brings the index up to date incrementally: each report
+has a fingerprint (its content hash plus its parsed passages); new or changed
+reports are embedded and upserted, removed ones deleted, unchanged ones cost
+nothing. A manifest in the vectorstore folder records which embedder built the
+index and each report's fingerprint and passage ids; switching embedder
+rebuilds. The BM25 index is saved next to it, keyed by a digest of the corpus,
+so a fresh process re-syncing an unchanged corpus only loads files.
+
+``Index.search`` runs both legs with the same filters and fuses their rankings
+by reciprocal rank fusion; hits carry the full ``Passage`` objects.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import bm25s
+import chromadb
+import numpy as np
+from bm25s.stopwords import STOPWORDS_EN_PLUS
+from chromadb.config import Settings as ChromaSettings
+from langchain_chroma import Chroma
+from langchain_core.embeddings import Embeddings
+from pydantic import BaseModel
+
+from .embeddings import get_embedder
+from .models import Passage, Report, SearchHit
+from .settings import Settings
+
+Progress = Callable[[int, int], None]
+
+COLLECTION = "passages"
+MANIFEST = "index_manifest.json"
+BM25_DIR = "bm25"
+#: Reciprocal rank fusion constant (Cormack et al.).
+RRF_K = 60
+#: Candidates each leg contributes before fusion (at least ``k``).
+DEPTH = 50
+#: Passages embedded and upserted per step (one progress update each).
+CHUNK = 256
+#: Bump when the BM25 tokeniser changes, so saved BM25 indexes are rebuilt.
+TOKENISER_VERSION = "1"
+_FILTERS = ("authority", "quality_statement", "section", "report_id")
+_WORD = re.compile(r"[a-z0-9]+")
+_STOPWORDS = frozenset(STOPWORDS_EN_PLUS)
+
+
+class SyncStats(BaseModel):
+    added_reports: int = 0
+    updated_reports: int = 0
+    removed_reports: int = 0
+    unchanged_reports: int = 0
+    embedded_passages: int = 0
+    seconds: float = 0.0
+    rebuilt: bool = False
+
+
+def tokenise(text: str) -> list[str]:
+    """BM25 terms: lower-case words, no stopwords or single characters, plural 's' stripped."""
+    return [_stem(w) for w in _WORD.findall(text.lower()) if len(w) > 1 and w not in _STOPWORDS]
+
+
+def _stem(word: str) -> str:
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def fingerprint(report: Report) -> str:
+    """Changes when the file or what the parser made of it changes (not when only the file name does)."""
+    return hashlib.sha256(report.model_dump_json(exclude={"source"}).encode()).hexdigest()
+
+
+def _metadata(passage: Passage, report_fingerprint: str) -> dict:
+    return {
+        "report_id": passage.report_id,
+        "authority": passage.authority,
+        "quality_statement": passage.quality_statement,
+        "section": passage.section,
+        "subheading": passage.subheading or "",
+        "position": passage.position,
+        "fingerprint": report_fingerprint,
+    }
+
+
+@dataclass(frozen=True)
+class _Indexed:
+    """What the vector store holds for one report."""
+
+    fingerprint: str
+    passage_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Lexical:
+    """The searchable snapshot: BM25 over the passages in ``ids`` order, plus filter columns."""
+
+    bm25: bm25s.BM25 | None
+    ids: tuple[str, ...]
+    columns: dict[str, np.ndarray]
+    passages: dict[str, Passage]
+    digest: str = ""
+
+    def ranked(self, query: str, where: dict[str, str], depth: int) -> list[str]:
+        if self.bm25 is None:
+            return []
+        term_ids = self.bm25.get_tokens_ids(tokenise(query))
+        if not term_ids:
+            return []
+        scores = self.bm25.get_scores_from_ids(term_ids)
+        for field, value in where.items():
+            scores = np.where(self.columns[field] == value, scores, 0.0)
+        hits = np.flatnonzero(scores > 0)
+        best = hits[np.argsort(-scores[hits], kind="stable")[:depth]]
+        return [self.ids[i] for i in best]
+
+
+class Index:
+    """Hybrid passage index over a Chroma collection and a BM25 index.
+
+    Persistent in ``settings.vectorstore_dir`` (or on the Chroma server at
+    ``settings.chroma_host``; the manifest and BM25 files stay local).
+    """
+
+    def __init__(self, settings: Settings, embedder: Embeddings | None = None) -> None:
+        self.settings = settings
+        self.embedder = embedder or get_embedder(settings)
+        self.embedder_id = str(getattr(self.embedder, "id", type(self.embedder).__name__))
+        self.dir = Path(settings.vectorstore_dir)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        chroma_settings = ChromaSettings(anonymized_telemetry=False)
+        if settings.chroma_host:
+            self._client = chromadb.HttpClient(
+                host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
+            )
+        else:
+            self._client = chromadb.PersistentClient(path=str(self.dir), settings=chroma_settings)
+        self._lock = threading.Lock()
+        self._lexical = _Lexical(None, (), {}, {})
+        self._open_collection()
+
+    # ------------------------------------------------------------------ store
+
+    def _open_collection(self) -> None:
+        # embedding_function=None: Chroma must never fall back to its own (downloading) embedder.
+        self._collection = self._client.get_or_create_collection(
+            COLLECTION,
+            configuration={"hnsw": {"space": "cosine"}},
+            metadata={"embedder": self.embedder_id},
+            embedding_function=None,
+        )
+        self._store = Chroma(client=self._client, collection_name=COLLECTION, embedding_function=self.embedder)
+
+    def _reset_collection(self) -> None:
+        self._client.delete_collection(COLLECTION)
+        self._open_collection()
+
+    def _read_manifest(self) -> dict:
+        try:
+            data = json.loads((self.dir / MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def _write_manifest(self, indexed: dict[str, _Indexed]) -> None:
+        data = {
+            "embedder": self.embedder_id,
+            "reports": {
+                rid: {"fingerprint": e.fingerprint, "passages": list(e.passage_ids)}
+                for rid, e in sorted(indexed.items())
+            },
+        }
+        tmp = self.dir / f"{MANIFEST}.{os.getpid()}.tmp"
+        tmp.write_text(json.dumps(data), encoding="utf-8")
+        os.replace(tmp, self.dir / MANIFEST)
+
+    def _indexed(self) -> tuple[dict[str, _Indexed], bool]:
+        """What the store holds per report, and whether it had to be wiped (embedder switch).
+
+        The manifest is trusted when it names this embedder and its passage
+        count matches the collection; otherwise (a crash mid-sync, a deleted
+        manifest) the state is read back from the passages' metadata.
+        """
+        if (self._collection.metadata or {}).get("embedder") != self.embedder_id:
+            self._reset_collection()
+            return {}, True
+        manifest = self._read_manifest()
+        reports = manifest.get("reports") if manifest.get("embedder") == self.embedder_id else None
+        count = self._collection.count()
+        if isinstance(reports, dict) and sum(len(r["passages"]) for r in reports.values()) == count:
+            return {rid: _Indexed(r["fingerprint"], tuple(r["passages"])) for rid, r in reports.items()}, False
+        return self._indexed_from_store(), False
+
+    def _indexed_from_store(self) -> dict[str, _Indexed]:
+        got = self._collection.get(include=["metadatas"])
+        groups: dict[str, tuple[set[str], list[str]]] = {}
+        for pid, meta in zip(got["ids"], got["metadatas"] or [], strict=True):
+            prints, ids = groups.setdefault(str((meta or {}).get("report_id", "")), (set(), []))
+            prints.add(str((meta or {}).get("fingerprint", "")))
+            ids.append(pid)
+        # A report half-written by an interrupted sync has mixed fingerprints: it counts as changed.
+        return {
+            rid: _Indexed(prints.pop() if len(prints) == 1 else "", tuple(ids))
+            for rid, (prints, ids) in groups.items()
+        }
+
+    # ------------------------------------------------------------------ sync
+
+    def sync(self, reports: Sequence[Report], progress: Progress | None = None) -> SyncStats:
+        """Make the index hold exactly ``reports``; embed only what is new or changed.
+
+        ``progress(done, total)`` is called with passages embedded so far
+        (``(0, 0)`` once when nothing needs embedding).
+        """
+        start = time.perf_counter()
+        wanted = _by_id(reports)
+        with self._lock:
+            indexed, rebuilt = self._indexed()
+            prints = {rid: fingerprint(r) for rid, r in wanted.items()}
+            added = [rid for rid in wanted if rid not in indexed]
+            updated = [rid for rid in wanted if rid in indexed and indexed[rid].fingerprint != prints[rid]]
+            removed = [rid for rid in indexed if rid not in wanted]
+            stale = [pid for rid in updated + removed for pid in indexed[rid].passage_ids]
+            for i in range(0, len(stale), CHUNK * 16):
+                self._store.delete(ids=stale[i : i + CHUNK * 16])
+            todo = [(p, prints[rid]) for rid in added + updated for p in wanted[rid].passages]
+            self._embed(todo, progress)
+            new = {rid: _Indexed(prints[rid], tuple(p.id for p in wanted[rid].passages)) for rid in wanted}
+            if new != indexed:
+                self._write_manifest(new)
+            self._lexical = self._load_lexical(wanted, prints)
+        return SyncStats(
+            added_reports=len(added),
+            updated_reports=len(updated),
+            removed_reports=len(removed),
+            unchanged_reports=len(wanted) - len(added) - len(updated),
+            embedded_passages=len(todo),
+            seconds=time.perf_counter() - start,
+            rebuilt=rebuilt,
+        )
+
+    def _embed(self, todo: list[tuple[Passage, str]], progress: Progress | None) -> None:
+        if progress:
+            progress(0, len(todo))
+        for i in range(0, len(todo), CHUNK):
+            chunk = todo[i : i + CHUNK]
+            self._store.add_texts(
+                [p.text for p, _ in chunk],
+                metadatas=[_metadata(p, fp) for p, fp in chunk],
+                ids=[p.id for p, _ in chunk],
+            )
+            if progress:
+                progress(i + len(chunk), len(todo))
+
+    # ------------------------------------------------------------------ BM25
+
+    def _load_lexical(self, wanted: dict[str, Report], prints: dict[str, str]) -> _Lexical:
+        passages = [p for rid in sorted(wanted) for p in wanted[rid].passages]
+        ids = tuple(p.id for p in passages)
+        columns = {f: np.array([getattr(p, f) for p in passages], dtype=object) for f in _FILTERS}
+        by_id = {p.id: p for p in passages}
+        digest = hashlib.sha256(
+            json.dumps([TOKENISER_VERSION, sorted(prints.items())]).encode()
+        ).hexdigest()
+        if self._lexical.digest == digest and self._lexical.ids == ids:
+            return self._lexical
+        bm25 = self._read_bm25(digest, len(ids)) if ids else None
+        if bm25 is None and ids:
+            bm25 = bm25s.BM25()
+            bm25.index([tokenise(p.text) for p in passages], show_progress=False)
+            self._save_bm25(bm25, digest)
+        return _Lexical(bm25, ids, columns, by_id, digest)
+
+    def _read_bm25(self, digest: str, n_docs: int) -> bm25s.BM25 | None:
+        folder = self.dir / BM25_DIR
+        try:
+            if (folder / "digest").read_text(encoding="utf-8") != digest:
+                return None
+            bm25 = bm25s.BM25.load(str(folder), show_progress=False)
+        except (OSError, ValueError):
+            return None
+        return bm25 if bm25.scores["num_docs"] == n_docs else None
+
+    def _save_bm25(self, bm25: bm25s.BM25, digest: str) -> None:
+        folder = self.dir / BM25_DIR
+        tmp = self.dir / f"{BM25_DIR}.{os.getpid()}.tmp"
+        shutil.rmtree(tmp, ignore_errors=True)
+        bm25.save(str(tmp), show_progress=False)
+        (tmp / "digest").write_text(digest, encoding="utf-8")
+        shutil.rmtree(folder, ignore_errors=True)
+        os.replace(tmp, folder)
+
+    # ------------------------------------------------------------------ search
+
+    def search(
+        self,
+        query: str,
+        k: int = 8,
+        authority: str | None = None,
+        statement: str | None = None,
+        section: str | None = None,
+        report_id: str | None = None,
+    ) -> list[SearchHit]:
+        """The ``k`` best passages for ``query`` by dense + BM25 rank fusion.
+
+        Filters match exactly the names stored in the reports; both legs
+        honour them. Raises ``ValueError`` for an empty query or ``k < 1``.
+        """
+        if not query or not query.strip():
+            raise ValueError("search query is empty: type a few words to search for")
+        if k < 1:
+            raise ValueError(f"k must be at least 1, got {k}")
+        given = {"authority": authority, "quality_statement": statement, "section": section, "report_id": report_id}
+        where = {f: v for f, v in given.items() if v is not None}
+        lexical = self._lexical
+        if not lexical.ids:
+            return []
+        depth = max(k, DEPTH)
+        dense = self._dense(query, where, depth, lexical.passages)
+        sparse = lexical.ranked(query, where, depth)
+        scores: dict[str, float] = {}
+        for ranking in (dense, sparse):
+            for rank, pid in enumerate(ranking, start=1):
+                scores[pid] = scores.get(pid, 0.0) + 1.0 / (RRF_K + rank)
+        dense_rank = {pid: r for r, pid in enumerate(dense, start=1)}
+        sparse_rank = {pid: r for r, pid in enumerate(sparse, start=1)}
+        best = sorted(scores, key=lambda pid: (-scores[pid], pid))[:k]
+        return [
+            SearchHit(
+                passage=lexical.passages[pid],
+                score=scores[pid],
+                dense_rank=dense_rank.get(pid),
+                bm25_rank=sparse_rank.get(pid),
+            )
+            for pid in best
+        ]
+
+    def _dense(self, query: str, where: dict[str, str], depth: int, known: dict[str, Passage]) -> list[str]:
+        conditions = [{f: v} for f, v in where.items()]
+        chroma_filter = None if not conditions else conditions[0] if len(conditions) == 1 else {"$and": conditions}
+        docs = self._store.similarity_search_with_score(query, k=depth, filter=chroma_filter)
+        return [doc.id for doc, _ in docs if doc.id in known]
+
+
+def _by_id(reports: Sequence[Report]) -> dict[str, Report]:
+    out: dict[str, Report] = {}
+    seen: dict[str, str] = {}
+    for report in reports:
+        if report.id in out:
+            raise ValueError(
+                f"two reports have the same id {report.id!r} ({out[report.id].source} and {report.source}); "
+                "each authority and quality statement may appear once"
+            )
+        for p in report.passages:
+            if p.id in seen:
+                raise ValueError(f"passage id {p.id!r} appears in both {seen[p.id]} and {report.id}")
+            seen[p.id] = report.id
+        out[report.id] = report
+    return out

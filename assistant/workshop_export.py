@@ -1,0 +1,131 @@
+"""Workshop exports as Markdown: the workshop record and the facilitator pack.
+
+Everything a participant or facilitator typed is escaped with
+``export.escape_markdown`` wherever it is rendered (here and in the pages), so
+no one can inject links, images, HTML or Streamlit directives into other
+people's screens or into the exported record.
+"""
+
+from __future__ import annotations
+
+from .export import escape_markdown, to_markdown
+from .models import ActionPlan, Citation
+from .workshop import AgendaItem, WorkshopSnapshot, format_join_code
+
+
+def _minutes(item: AgendaItem) -> str:
+    return f"{item.time_box_min} min"
+
+
+def _citation(c: Citation) -> str:
+    mark = "verified" if c.verified else "NOT verified"
+    return f"> \u201c{escape_markdown(c.quote)}\u201d  \n> \u2014 `{c.passage_id}` ({mark})"
+
+
+def _evidence(item: AgendaItem) -> list[str]:
+    out = []
+    if item.summary:
+        out += [f"**Shortfall:** {escape_markdown(item.summary)}", ""]
+    if item.evidence:
+        out += ["**Evidence**", ""]
+        for c in item.evidence:
+            out += [_citation(c), ""]
+    if item.good_practice:
+        out += ["**Good practice elsewhere**", ""]
+        for g in item.good_practice:
+            refs = ", ".join(f"`{c.passage_id}`" for c in g.citations)
+            out.append(f"- {escape_markdown(g.authority)}: {escape_markdown(g.summary)}" + (f" ({refs})" if refs else ""))
+        out.append("")
+    return out
+
+
+def _prompts(item: AgendaItem) -> list[str]:
+    if not item.prompts:
+        return []
+    return ["**Discussion prompts**", "", *[f"{n}. {escape_markdown(p)}" for n, p in enumerate(item.prompts, 1)], ""]
+
+
+def _header(ws: WorkshopSnapshot, kind: str) -> list[str]:
+    score = f", score {ws.score}" if ws.score is not None else ""
+    return [
+        f"# {escape_markdown(ws.title)}: {kind}",
+        "",
+        f"- **Date:** {ws.date.isoformat()}",
+        f"- **Report:** {escape_markdown(ws.authority)}, {escape_markdown(ws.quality_statement)}{score} (`{ws.report_id}`)",
+    ]
+
+
+def _agenda_table(ws: WorkshopSnapshot) -> list[str]:
+    rows = ["| # | Item | Time box |", "| --- | --- | --- |"]
+    rows += [f"| {i} | {escape_markdown(it.title)} | {_minutes(it)} |" for i, it in enumerate(ws.items, 1)]
+    total = sum(it.time_box_min for it in ws.items)
+    return ["## Agenda", "", *rows, "", f"Total: {total} minutes.", ""]
+
+
+def facilitator_pack_markdown(ws: WorkshopSnapshot) -> str:
+    """For printing: agenda with time boxes, then an evidence sheet and prompts per item."""
+    out = _header(ws, "facilitator pack")
+    out += [
+        f"- **Expected participants:** {ws.expected_participants}",
+        f"- **Dots per participant:** {ws.dots_per_participant}",
+        f"- **Join code:** {format_join_code(ws.join_code)}",
+        "",
+    ]
+    out += _agenda_table(ws)
+    for i, it in enumerate(ws.items, 1):
+        out += [f"## {i}. {escape_markdown(it.title)} ({_minutes(it)})", ""]
+        out += _evidence(it) + _prompts(it)
+        if it.candidates:
+            out += ["**Candidate actions**", ""]
+            out += [f"- {escape_markdown(c.action.title)}: {escape_markdown(c.action.action)}" for c in it.candidates]
+            out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def record_markdown(ws: WorkshopSnapshot, *, anonymise: bool | None = None, plan: ActionPlan | None = None) -> str:
+    """The workshop record: agenda, evidence, contributions, votes, agreed actions; then the updated plan.
+
+    Contributions are attributed by display name, or as "Participant N" when
+    ``anonymise`` (default: the workshop's own setting).
+    """
+    authors = ws.author_labels(anonymise)
+    out = _header(ws, "workshop record")
+    out += [
+        f"- **Participants:** {len(ws.participants)} joined ({ws.expected_participants} expected)",
+        f"- **Dots:** {ws.total_votes()} placed of {ws.dots_per_participant * len(ws.participants)} "
+        f"({ws.dots_per_participant} each)",
+        "",
+    ]
+    out += _agenda_table(ws)
+    for i, it in enumerate(ws.items, 1):
+        out += [f"## {i}. {escape_markdown(it.title)}", ""]
+        out += _evidence(it) + _prompts(it)
+        ideas = it.open_ideas()
+        out += ["**Contributions**", ""]
+        if not ideas:
+            out += ["_None._", ""]
+        for idea in ideas:
+            extra = f" (+{len(idea.merged)} similar)" if idea.merged else ""
+            out.append(f"- {escape_markdown(idea.text)} \u2014 {escape_markdown(authors.get(idea.participant_id, '?'))}{extra}")
+        out += ["", "**Votes on candidate actions**", ""]
+        if not it.candidates:
+            out += ["_No candidate actions._", ""]
+        for c in sorted(it.candidates, key=lambda c: -c.votes):
+            tick = " \u2014 **agreed**" if c.accepted else ""
+            out.append(f"- {c.votes} dot(s): {escape_markdown(c.action.title)}{tick}")
+        out.append("")
+    agreed = [c for c in ws.ranked_candidates() if c.accepted]
+    out += ["## Agreed actions (ranked by votes)", ""]
+    if agreed:
+        out += ["| Rank | Action | Owner | Timescale | Dots |", "| --- | --- | --- | --- | --- |"]
+        out += [
+            f"| {n} | {escape_markdown(c.action.title)} | {escape_markdown(c.action.owner)} | "
+            f"{escape_markdown(c.action.timescale)} | {c.votes} |"
+            for n, c in enumerate(agreed, 1)
+        ]
+    else:
+        out.append("_No actions agreed yet._")
+    out.append("")
+    if plan is not None:
+        out += ["---", "", "# Updated improvement plan", "", to_markdown(plan)]
+    return "\n".join(out).rstrip() + "\n"

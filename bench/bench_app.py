@@ -1,0 +1,159 @@
+"""Benchmark the app: cold start, first rendered page and answer in Chromium, chat latency, server RSS.
+
+    python bench/bench_app.py [--runs 3] [--no-write]
+
+Targets (from the issue): cold start to a rendered Chat page <= 6 s; a built-in
+chat answer starts streaming <= 0.5 s after the question and completes <= 2 s;
+server RSS <= 700 MB. Results are printed and written to bench/README.md
+(section "App"). The server is started on temp copies of the seed reports with
+the index already built (a restart), and once with no index (first ever start).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from test_e2e_browser import CHROMIUM, ask, browser_page, running_app  # noqa: E402
+
+from assistant.chat import Chat  # noqa: E402
+from assistant.service import Assistant  # noqa: E402
+from assistant.settings import Settings  # noqa: E402
+
+README = ROOT / "bench" / "README.md"
+QUESTIONS = [
+    "What are the main shortfalls for Gloucestershire?",
+    "What does Durham say about co-production?",
+    "Draft actions for Durham's data-sharing gaps",
+    "What can Gloucestershire learn from Durham about hospital discharge?",
+    "Compare the two authorities on voluntary sector funding",
+    "How is the Better Care Fund used in Durham?",
+    "Draft the whole plan for Durham",
+]
+TARGETS = {"page_s": 6.0, "first_chunk_s": 0.5, "complete_s": 2.0, "rss_mb": 700.0}
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def app_run(root: Path) -> dict[str, float]:
+    """One server start: seconds to health, to a rendered Chat page, to a rendered answer; RSS after."""
+    with browser_page() as page:  # the browser is up before the server starts: its launch is not timed
+        started = time.perf_counter()
+        with running_app(root) as (url, proc, health_s):
+            return _time_page(page, url, proc, health_s, started)
+
+
+def _time_page(page, url: str, proc, health_s: float, started: float) -> dict[str, float]:
+    page.goto(url)
+    page.get_by_test_id("stChatInputTextArea").wait_for()
+    page_s = time.perf_counter() - started
+    asked = time.perf_counter()
+    ask(page, QUESTIONS[0])
+    page.get_by_role("button", name=re.compile(r"^Add to plan: ")).first.wait_for()
+    answer_s = time.perf_counter() - asked
+    return {"health_s": health_s, "page_s": page_s, "answer_s": answer_s, "rss_mb": rss_mb(proc.pid)}
+
+
+def chat_latency(root: Path) -> list[dict[str, float]]:
+    """Time to first chunk and to completion of built-in answers, through chat.py directly."""
+    assistant = Assistant(Settings(seeds_dir=root / "seeds", vectorstore_dir=root / "vectorstore",
+                                   data_dir=root / "data", engine="builtin"))
+    chat = Chat(assistant)
+    chat.respond("warm up: what are the shortfalls for Durham?")
+    rows = []
+    for question in QUESTIONS:
+        start = time.perf_counter()
+        stream = chat.stream(question)
+        first = None
+        for _ in stream:
+            first = first if first is not None else time.perf_counter() - start
+        rows.append({"question": question, "first_chunk_s": first, "complete_s": time.perf_counter() - start,
+                     "intent": stream.turn.intent})
+    return rows
+
+
+def report(cold: dict, warm: list[dict], latency: list[dict]) -> str:
+    med = {k: statistics.median(r[k] for r in warm) for k in ("health_s", "page_s", "answer_s", "rss_mb")}
+    worst_first = max(r["first_chunk_s"] for r in latency)
+    worst_complete = max(r["complete_s"] for r in latency)
+    rss = max(r["rss_mb"] for r in [*warm, cold])
+    lines = [
+        "## App",
+        "",
+        f"`python bench/bench_app.py` on {time.strftime('%Y-%m-%d')}: the two seed reports, built-in engine, "
+        f"headless Chromium, {len(warm)} restarts with the index built (median) and one first-ever start.",
+        "",
+        "| measure | value | target | ratio |",
+        "|---|---|---|---|",
+        f"| restart to `/_stcore/health` | {med['health_s']:.2f} s | | |",
+        f"| restart to rendered Chat page | {med['page_s']:.2f} s | ≤ {TARGETS['page_s']:.0f} s | "
+        f"{med['page_s'] / TARGETS['page_s']:.2f} |",
+        f"| first-ever start (index built on the way) to rendered Chat page | {cold['page_s']:.2f} s | | |",
+        f"| question to rendered answer in the browser | {med['answer_s']:.2f} s | | |",
+        f"| chat.py time to first chunk (worst of {len(latency)}) | {worst_first:.3f} s | ≤ {TARGETS['first_chunk_s']} s | "
+        f"{worst_first / TARGETS['first_chunk_s']:.2f} |",
+        f"| chat.py time to complete answer (worst of {len(latency)}) | {worst_complete:.3f} s | ≤ {TARGETS['complete_s']:.0f} s | "
+        f"{worst_complete / TARGETS['complete_s']:.2f} |",
+        f"| server RSS after an answer (max) | {rss:.0f} MB | ≤ {TARGETS['rss_mb']:.0f} MB | {rss / TARGETS['rss_mb']:.2f} |",
+        "",
+        "Per question (chat.py, built-in engine):",
+        "",
+        "| question | intent | first chunk | complete |",
+        "|---|---|---|---|",
+        *[f"| {r['question']} | {r['intent']} | {r['first_chunk_s']:.3f} s | {r['complete_s']:.3f} s |" for r in latency],
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def write_section(text: str) -> None:
+    """Replace (or add) the "## App" section of bench/README.md, leaving the others alone."""
+    current = README.read_text(encoding="utf-8") if README.exists() else "# Benchmarks\n\n"
+    pattern = re.compile(r"^## App\n.*?(?=^## |\Z)", re.S | re.M)
+    updated = pattern.sub(lambda _: text + "\n", current) if pattern.search(current) else current.rstrip() + "\n\n" + text
+    README.write_text(updated.rstrip() + "\n", encoding="utf-8")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3, help="restarts to time (median reported)")
+    parser.add_argument("--no-write", action="store_true", help="print only; do not update bench/README.md")
+    args = parser.parse_args()
+    if not CHROMIUM.exists():
+        print(f"{CHROMIUM} is missing: install Chromium to run the browser part", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="bench-app-") as tmp:
+        root = Path(tmp)
+        shutil.copytree(ROOT / "seeds", root / "seeds")
+        cold = app_run(root)  # builds the index
+        print(f"first-ever start: {cold}")
+        warm = []
+        for i in range(args.runs):
+            shutil.rmtree(root / "data", ignore_errors=True)
+            warm.append(app_run(root))
+            print(f"restart {i + 1}: {warm[-1]}")
+        latency = chat_latency(root)
+    text = report(cold, warm, latency)
+    print(text)
+    if not args.no_write:
+        write_section(text)
+        print(f"written to {README}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

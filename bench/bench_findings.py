@@ -1,0 +1,90 @@
+"""Benchmark: findings for one report (cold and warm) and for a synthetic corpus.
+
+    python bench/bench_findings.py                 # the seeds plus 1,400 synthetic sections
+    python bench/bench_findings.py --sections 200  # a smaller corpus
+
+``bench_findings(reports)`` returns the timings as a dict so other benchmarks
+(plan timing) can call it and add their own rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from assistant import findings as findings_module  # noqa: E402
+from assistant import themes as themes_module  # noqa: E402
+from assistant.findings import find_findings  # noqa: E402
+from assistant.models import Report  # noqa: E402
+from assistant.reports import parse_file  # noqa: E402
+from assistant.settings import PROJECT_ROOT  # noqa: E402
+from assistant.themes import load_taxonomy  # noqa: E402
+
+PROMPTS = PROJECT_ROOT / "prompts"
+WARM_RUNS = 5
+
+
+def bench_findings(reports: Sequence[Report], prompts_dir: Path = PROMPTS) -> dict[str, float | int]:
+    """Time ``find_findings``: first report cold (lexicons loaded), warm (median), then all reports."""
+    if not reports:
+        raise ValueError("bench_findings needs at least one report")
+    themes_module._load.cache_clear()
+    findings_module._load.cache_clear()
+    start = time.perf_counter()
+    taxonomy = load_taxonomy(prompts_dir)
+    find_findings(reports[0], taxonomy)
+    cold = time.perf_counter() - start
+
+    warm = []
+    for _ in range(WARM_RUNS):
+        start = time.perf_counter()
+        find_findings(reports[0], taxonomy)
+        warm.append(time.perf_counter() - start)
+
+    start = time.perf_counter()
+    results = [find_findings(r, taxonomy) for r in reports]
+    total = time.perf_counter() - start
+    shortfalls = sum(1 for rf in results for f in rf.findings if f.kind == "shortfall")
+    return {
+        "reports": len(reports),
+        "findings_one_cold_s": round(cold, 4),
+        "findings_one_warm_s": round(statistics.median(warm), 4),
+        "findings_all_s": round(total, 3),
+        "findings_per_report_ms": round(1000 * total / len(reports), 2),
+        "shortfalls": shortfalls,
+        "strengths": sum(len(rf.findings) for rf in results) - shortfalls,
+    }
+
+
+def _synthetic_reports(sections: int, out_dir: Path) -> tuple[list[Report], float]:
+    from bench.synthetic import generate, max_sections  # seed reports with authorities and statements varied
+
+    start = time.perf_counter()
+    reports = [parse_file(p) for p in generate(out_dir, min(sections, max_sections()))]
+    return reports, time.perf_counter() - start
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sections", type=int, default=1400, help="synthetic report sections, capped at authorities x statements (0: seeds only)")
+    args = parser.parse_args(argv)
+    seeds = [parse_file(p) for p in sorted((PROJECT_ROOT / "seeds").iterdir()) if p.is_file()]
+    rows = {"seeds": bench_findings(seeds)}
+    if args.sections:
+        with tempfile.TemporaryDirectory() as tmp:
+            reports, parse_s = _synthetic_reports(args.sections, Path(tmp))
+        rows["synthetic"] = {**bench_findings(reports), "parse_all_s": round(parse_s, 2)}
+    print(json.dumps(rows, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,106 @@
+"""Benchmark: findings + action plan for one report (cold and warm) and for a synthetic corpus.
+
+    python bench/bench_plan.py                 # the seeds plus 1,400 synthetic sections
+    python bench/bench_plan.py --sections 200  # a smaller corpus
+
+Each plan is drafted against every other report of its corpus (good practice
+is looked up across all of them), as the service does. Targets: one report's
+findings + plan <= 0.5 s warm; the whole 1,400-section corpus <= 5 minutes.
+CPU seconds are printed next to wall seconds: on a shared machine they show the
+cost without the wait for a core.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from assistant import findings as findings_module  # noqa: E402
+from assistant import playbook as playbook_module  # noqa: E402
+from assistant import themes as themes_module  # noqa: E402
+from assistant.findings import find_findings  # noqa: E402
+from assistant.models import Report  # noqa: E402
+from assistant.planner import draft_plan  # noqa: E402
+from assistant.playbook import load_playbook  # noqa: E402
+from assistant.reports import parse_file  # noqa: E402
+from assistant.settings import PROJECT_ROOT  # noqa: E402
+from assistant.themes import load_taxonomy  # noqa: E402
+from bench.bench_findings import _synthetic_reports, bench_findings  # noqa: E402
+
+PROMPTS = PROJECT_ROOT / "prompts"
+WARM_RUNS = 5
+TARGET_ONE_WARM_S = 0.5
+TARGET_ALL_S = 300.0
+
+
+def bench_plan(reports: Sequence[Report], prompts_dir: Path = PROMPTS) -> dict[str, float | int]:
+    """Time findings + plan: the first report cold (data files loaded) and warm, then every report."""
+    if not reports:
+        raise ValueError("bench_plan needs at least one report")
+    for module in (themes_module, findings_module, playbook_module):
+        module._load.cache_clear()
+    start = time.perf_counter()
+    taxonomy, playbook = load_taxonomy(prompts_dir), load_playbook(prompts_dir)
+    others = [(r, find_findings(r, taxonomy)) for r in reports[1:]]  # the corpus the plan borrows from
+    others_s = time.perf_counter() - start
+    start = time.perf_counter()
+    draft_plan(reports[0], find_findings(reports[0], taxonomy), others, playbook, taxonomy)
+    cold = time.perf_counter() - start
+
+    warm = []
+    for _ in range(WARM_RUNS):
+        start = time.perf_counter()
+        draft_plan(reports[0], find_findings(reports[0], taxonomy), others, playbook, taxonomy)
+        warm.append(time.perf_counter() - start)
+
+    start, cpu_start = time.perf_counter(), time.process_time()
+    corpus = [(r, find_findings(r, taxonomy)) for r in reports]
+    findings_s, findings_cpu = time.perf_counter() - start, time.process_time() - cpu_start
+    plans = [
+        draft_plan(r, rf, corpus[:i] + corpus[i + 1 :], playbook, taxonomy) for i, (r, rf) in enumerate(corpus)
+    ]
+    total, total_cpu = time.perf_counter() - start, time.process_time() - cpu_start
+    actions = sum(len(p.actions) for p in plans)
+    one_warm = statistics.median(warm)
+    return {
+        "reports": len(reports),
+        "plan_one_cold_s": round(cold, 4),
+        "plan_one_cold_with_corpus_findings_s": round(cold + others_s, 3),
+        "plan_one_warm_s": round(one_warm, 4),
+        "plan_one_warm_vs_target": round(one_warm / TARGET_ONE_WARM_S, 3),
+        "findings_all_s": round(findings_s, 2),
+        "findings_and_plans_all_s": round(total, 2),
+        "all_vs_target": round(total / TARGET_ALL_S, 3),
+        "findings_and_plans_all_cpu_s": round(total_cpu, 2),
+        "plan_per_report_ms": round(1000 * (total - findings_s) / len(reports), 2),
+        "plan_per_report_cpu_ms": round(1000 * (total_cpu - findings_cpu) / len(reports), 2),
+        "actions": actions,
+        "actions_with_good_practice": sum(1 for p in plans for a in p.actions if a.good_practice),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sections", type=int, default=1400,
+                        help="synthetic report sections, capped at authorities x statements (0: seeds only)")
+    args = parser.parse_args(argv)
+    seeds = [parse_file(p) for p in sorted((PROJECT_ROOT / "seeds").iterdir()) if p.suffix == ".txt"]
+    rows = {"seeds": {**bench_findings(seeds), **bench_plan(seeds)}}
+    if args.sections:
+        with tempfile.TemporaryDirectory() as tmp:
+            reports, parse_s = _synthetic_reports(args.sections, Path(tmp))
+        rows["synthetic"] = {**bench_plan(reports), "parse_all_s": round(parse_s, 2)}
+    print(json.dumps(rows, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

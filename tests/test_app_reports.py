@@ -1,0 +1,69 @@
+"""The Reports page in AppTest: corpus, findings, full text, corrections, uploads good and bad."""
+
+from __future__ import annotations
+
+from app_helpers import app_settings, built_corpus, new_app  # noqa: F401
+
+from assistant.corpus import load_manifest
+from assistant.settings import PROJECT_ROOT
+
+DURHAM = next(p for p in (PROJECT_ROOT / "seeds").iterdir() if "County Durham" in p.read_text(encoding="utf-8"))
+
+
+def _reports_page():
+    at = new_app().switch_page("pages/reports.py").run()
+    assert not at.exception
+    return at
+
+
+def _uploaded_names(at) -> list[str]:
+    return at.dataframe[0].value["authority"].tolist()
+
+
+def test_reports_listed_with_findings_and_full_text(app_settings):
+    at = _reports_page()
+    authorities = _uploaded_names(at)
+    assert any("Gloucestershire" in a for a in authorities) and "County Durham" in authorities
+    assert [t.label for t in at.tabs] == ["Findings", "Full text", "Correct metadata"]
+    markdown = "\n".join(m.value for m in at.markdown)
+    assert "Shortfalls (" in markdown and "¶1" in markdown
+    assert any(c.value.endswith("/p01") for c in at.caption)
+
+
+def test_inferred_metadata_is_marked_and_can_be_corrected(app_settings):
+    at = _reports_page()
+    at.selectbox(key="report-choice").set_value("gloucestershire/partnerships-and-communities").run()
+    assert any("inferred" in w.value for w in at.warning)
+    at.text_input[0].set_value("Gloucestershire County")
+    next(b for b in at.button if b.label == "Save correction").click()
+    at.run()
+    assert not at.exception
+    manifest = load_manifest(app_settings.seeds_dir)
+    assert any(entry.get("authority") == "Gloucestershire County" for entry in manifest.values())
+    assert "Gloucestershire County" in _uploaded_names(at)
+
+
+def test_good_upload_is_parsed_and_indexed(app_settings):
+    at = _reports_page()
+    text = DURHAM.read_text(encoding="utf-8").replace("County Durham", "Northumberland").replace("Durham", "Northumberland")
+    at.file_uploader[0].set_value(("northumberland.txt", text.encode(), "text/plain"))
+    at.run()
+    assert not at.exception
+    assert any("added Northumberland" in s.value for s in at.success), [e.value for e in at.error]
+    assert "Northumberland" in _uploaded_names(at)
+    chat = new_app()
+    chat.chat_input[0].set_value("What are the main shortfalls for Northumberland?").run()
+    assert not chat.exception
+    assert any("tokenistic" in m.value for m in chat.markdown)
+
+
+def test_bad_upload_shows_a_clear_error_and_the_corpus_is_intact(app_settings):
+    at = _reports_page()
+    before = sorted(p.name for p in app_settings.seeds_dir.iterdir())
+    at.file_uploader[0].set_value(("shopping.txt", b"eggs\nmilk\nbread\n", "text/plain"))
+    at.run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert errors and "shopping.txt was not added" in errors[0] and "unchanged" in errors[0]
+    assert sorted(p.name for p in app_settings.seeds_dir.iterdir()) == before
+    assert len(_uploaded_names(at)) == 2
