@@ -18,8 +18,8 @@ from pydantic import BaseModel, Field
 
 from .citations import verify_all
 from .export import escape_markdown, to_markdown
-from .planner import good_practice
 from .models import RAG, Action, ActionPlan, Citation, Finding, Passage, Report
+from .planner import good_practice
 from .text import fold, slugify
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -46,7 +46,7 @@ _COMMON = {
     "should", "could", "would", "draft", "action", "actions", "compare", "learn", "report", "reports",
     "black", "people", "local", "authority", "authorities", "partner", "partners", "health", "hospital",
     "support", "sector", "other", "same", "long", "high", "best", "well", "also", "just", "staff", "line",
-    "some", "team", "teams", "carer", "carers", "service", "services", "north", "south", "east", "west",
+    "team", "teams", "carer", "carers", "service", "services",
 }
 _WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
 
@@ -55,7 +55,7 @@ _PLAN = re.compile(
     r"\b(draft|create|build|make|generate|write|produce|prepare|give me)\b.{0,40}\bplan\b|^\s*(improvement\s+)?plan\s+for\b"
 )
 _ACTIONS = re.compile(r"\b(draft|suggest|propose|recommend|give|list|what)\b.{0,60}\bactions?\b|\bwhat should\b.{0,40}\bdo\b")
-_LEARN = re.compile(r"\blearn\b|\bborrow\b|\bcopy from\b|\bgood practice from\b")
+_LEARN = re.compile(r"\blearn\b|\bborrow\b|\bcopy from\b|\bgood practice from\b|\bteach")
 _COMPARE = re.compile(r"\bcompar|\bside by side\b|\bversus\b|\bvs\.?\b|\bdiffer")
 _SHORTFALLS = re.compile(
     r"shortfall|\bgaps?\b|weakness|concern|\bproblems?\b|\bissues?\b|fall(s|ing)? short|"
@@ -285,7 +285,7 @@ class Chat:
             change_kind = "new_plan"
         else:
             plan = plan.model_copy(deep=True)
-        duplicate = next((a for a in plan.actions if _same_action(a, action)), None)
+        duplicate = next((a for a in plan.actions if same_action(a, action)), None)
         if duplicate:
             return plan, PlanChange(kind="update", action_id=duplicate.id, summary=f"Already in the plan as {duplicate.id}.")
         new = action.model_copy(deep=True)
@@ -308,10 +308,11 @@ class Chat:
 
 def _chunks(text: str) -> Iterator[str]:
     """A finished reply in line-sized chunks (few, so the browser is not flooded)."""
-    yield from re.findall(r"[^\n]*\n*", text)
+    yield from (piece for piece in re.findall(r"[^\n]*\n*", text) if piece)
 
 
-def _same_action(a: Action, b: Action) -> bool:
+def same_action(a: Action, b: Action) -> bool:
+    """The same action twice: same wording, or answering the same shortfalls on the same theme."""
     return fold(a.action).lower() == fold(b.action).lower() or (
         bool(a.shortfall_ids) and a.shortfall_ids == b.shortfall_ids and a.theme == b.theme
     )
@@ -350,10 +351,8 @@ class _Responder:
         """The turn for every intent but a free question (``None``: stream it from the engine)."""
         if not self.a.reports():
             return self._reply("question", "No reports are loaded yet. Add one on the Reports page.", error=True)
-        if self.context.pending and self.named and len(self.text.split()) <= 6 and not self._has_intent():
-            pending = self.context.pending
-            self.context.pending = None
-            self.context.authority = self.named[0]
+        if self.context.pending and len(self.text.split()) <= 6 and not self._has_intent() and self._clarified():
+            pending, self.context.pending = self.context.pending, None
             turn = _Responder(self.chat, pending, self.plan, self.context).respond_all()
             return turn.model_copy(update={"message": self.message})
         if _HELP.match(self.text):
@@ -386,6 +385,20 @@ class _Responder:
         except StopIteration as done:
             return done.value
 
+    def _clarified(self) -> bool:
+        """A short answer to "which authority / which statement?": remember it in the context."""
+        if self.named:
+            self.context.authority, self.context.report_id = self.named[0], None
+            return True
+        if self.context.authority not in self.entities.authorities:
+            return False
+        mine = self.entities.reports_of(self.context.authority)
+        named = self.entities.reports_of(self.context.authority, self.message)
+        if len(mine) > 1 and len(named) == 1:
+            self.context.report_id = named[0].id
+            return True
+        return False
+
     def _has_intent(self) -> bool:
         return any(p.search(self.text) for p in (_EXPORT, _LEARN, _COMPARE, _PLAN, _ACTIONS, _SHORTFALLS, _STRENGTHS))
 
@@ -408,7 +421,7 @@ class _Responder:
             reports = [r for r in reports if r.id == self.context.report_id]
         if len(reports) > 1:
             listed = "; ".join(escape_markdown(r.quality_statement) for r in reports)
-            self.context.pending = self.message
+            self.context.pending, self.context.authority = self.message, authority
             return self._reply("clarify", f"{escape_markdown(authority)} has {len(reports)} reports: {listed}. Which quality statement?")
         report = reports[0]
         self.context.authority = report.authority
@@ -605,10 +618,14 @@ class _Responder:
         return lines
 
     def _learner_and_source(self) -> tuple[Report, Report] | ChatTurn:
+        """Who learns from whom: "A learn from B", "B teach A", or the current authority learning from B."""
         named = self.named
-        after_from = re.search(r"\b(from|to)\b(.*)", self.message, flags=re.I)
-        source_names = self.entities.authorities_in(after_from.group(2)) if after_from else []
-        source = source_names[0] if source_names else (named[-1] if named else None)
+        if re.search(r"\bteach", self.text):
+            source = named[0] if named else None
+        else:
+            after_from = re.search(r"\bfrom\b(.*)", self.message, flags=re.I)
+            source_names = self.entities.authorities_in(after_from.group(1)) if after_from else []
+            source = source_names[0] if source_names else (named[-1] if named else None)
         learners = [a for a in named if a != source]
         if not learners and self.context.authority and self.context.authority != source:
             learners = [self.context.authority]
@@ -616,11 +633,8 @@ class _Responder:
             learners = [a for a in self.entities.authorities if a != source]
         if source is None or not learners:
             return self._ask_authority()
-        picked = []
-        for name in (learners[0], source):
-            reports = self.entities.reports_of(name, self.message)
-            picked.append(reports[0])
-        return picked[0], picked[1]
+        learner_report = self.entities.reports_of(learners[0], self.message)[0]
+        return learner_report, self.entities.reports_of(source, self.message)[0]
 
     def _compare(self) -> ChatTurn:
         names = self.named

@@ -168,7 +168,7 @@ def cmd_plan(args) -> int:
         print(f"Note: {note}", file=sys.stderr)
     if args.format == "docx":
         out = Path(args.out or f"{report.id.replace('/', '-')}-plan.docx")
-        out.write_bytes(export.to_docx(plan))
+        out.write_bytes(export.to_docx(plan, assistant.passages, taxonomy=assistant.taxonomy))
         print(f"Wrote {out}")
         return 0
     if args.format == "json":
@@ -176,7 +176,7 @@ def cmd_plan(args) -> int:
     elif args.format == "csv":
         text = export.to_csv(plan)
     else:
-        text = export.to_markdown(plan, assistant.passages)
+        text = export.to_markdown(plan, assistant.passages, taxonomy=assistant.taxonomy)
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")
         print(f"Wrote {args.out}")

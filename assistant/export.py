@@ -153,7 +153,7 @@ def to_markdown(
 
 def _summary_table(actions: list[Action]) -> list[str]:
     esc = escape_markdown
-    rows = ["## Summary", "", "| ID | Action | Owner | Timescale | Priority | RAG |", "| --- | --- | --- | --- | --- | --- |"]
+    rows = ["## Summary", "", "| ID | Action | Owner | Timescale | Priority | RAG |", "|" + " --- |" * 6]
     for a in actions:
         cells = [a.id, a.title, a.owner, a.timescale, a.priority, a.rag]
         rows.append("| " + " | ".join(esc(c) for c in cells) + " |")
@@ -165,14 +165,20 @@ def _cite_md(citation: Citation, sources: _Sources) -> str:
     return f"“{escape_markdown(_quote_text(citation))}”{flag} [^{sources.number(citation.passage_id)}]"
 
 
+def _blockquote(paragraphs: list[str], indent: str = "") -> list[str]:
+    """One blockquote, a paragraph per item (an empty quoted line between them)."""
+    lines: list[str] = []
+    for i, text in enumerate(paragraphs):
+        lines += ([f"{indent}>"] if i else []) + [f"{indent}> {text}"]
+    return lines
+
+
 def _action_markdown(a: Action, sources: _Sources, taxonomy) -> list[str]:
     esc = escape_markdown
     lines = [f"### {esc(a.id)}. {esc(a.title)}", ""]
     lines += [f"**Shortfall it answers** ({esc(theme_name(a.theme, taxonomy))}):", ""]
     if a.evidence:
-        for c in a.evidence:
-            lines += [f"> {_cite_md(c, sources)}", ">"]
-        lines[-1] = ""
+        lines += _blockquote([_cite_md(c, sources) for c in a.evidence]) + [""]
     else:
         lines += ["*No report evidence is cited for this action.*", ""]
     lines += [
@@ -188,8 +194,9 @@ def _action_markdown(a: Action, sources: _Sources, taxonomy) -> list[str]:
     lines += ["", "**Good practice from other authorities:**", ""]
     if a.good_practice:
         for gp in a.good_practice:
-            lines.append(f"- **{esc(gp.authority)}:** {esc(gp.summary)}")
-            lines += [f"  > {_cite_md(c, sources)}" for c in gp.citations]
+            named = gp.authority in gp.summary
+            lines.append(f"- {esc(gp.summary)}" if named else f"- **{esc(gp.authority)}:** {esc(gp.summary)}")
+            lines += _blockquote([_cite_md(c, sources) for c in gp.citations], indent="  ")
     else:
         lines.append(f"- *{esc(a.no_good_practice_note or 'None cited.')}*")
     return lines + [""]

@@ -329,6 +329,10 @@ def find_findings(report: Report, taxonomy: Taxonomy, cues: Cues | None = None) 
 
     ``cues`` defaults to the lexicon next to the taxonomy file (else the project's ``prompts/``).
     """
+    if not isinstance(report, Report) or not isinstance(taxonomy, Taxonomy):
+        raise TypeError(
+            f"find_findings needs a Report and a Taxonomy, got {type(report).__name__} and {type(taxonomy).__name__}"
+        )
     if cues is None:
         cues = load_cues(taxonomy.source.parent if taxonomy.source else PROJECT_ROOT / "prompts")
     result = ReportFindings(

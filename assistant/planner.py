@@ -24,10 +24,14 @@ from .text import fold
 DUPLICATE_JACCARD = 0.8
 #: Most other reports cited as good practice for one action.
 GOOD_PRACTICE_LIMIT = 3
-#: Most strengths (best-scoring reports first) compared word by word with one shortfall.
+#: Strengths (best-scoring reports first) gathered and compared word by word for one theme.
 MAX_CANDIDATES = 200
 #: Most quotes cited for one authority's good practice.
 MAX_GOOD_PRACTICE_QUOTES = 2
+#: Most actions drafted for one shortfall (a merged finding may name distinct gaps).
+MAX_ACTIONS_PER_SHORTFALL = 2
+#: Cue words a quote must share with another lever to get an action of its own.
+MIN_SPLIT_CUES = 3
 #: Most named specifics woven into one action.
 MAX_SPECIFICS = 2
 
@@ -53,7 +57,7 @@ class _Draft:
     """An action while the plan is being drafted: its order and the shortfall text behind it."""
 
     action: Action
-    order: tuple[int, int]
+    order: tuple[int, int, int]
     gap: str
     shortfall_text: str
 
@@ -68,7 +72,7 @@ def draft_plan(
     playbook: Playbook,
     taxonomy,
 ) -> ActionPlan:
-    """One SMART action per evidenced shortfall, with good practice from the other reports.
+    """SMART actions for every evidenced shortfall, with good practice from the other reports.
 
     ``taxonomy`` supplies theme labels (``Taxonomy.label``); ``others`` are the
     other reports of the corpus with their findings.
@@ -98,7 +102,7 @@ def draft_plan(
             plan.notes.append(playbook.message("no_evidence", finding=finding.id, summary=finding.summary))
             continue
         counter = used.setdefault(playbook.key(finding.theme), Counter())
-        drafts.append(_draft(report, finding, evidence, passages, playbook, taxonomy, counter, index))
+        drafts += _drafts(report, finding, evidence, passages, playbook, taxonomy, counter, index)
 
     drafts = _merge_duplicates(drafts, playbook, plan.notes)
     pool = _StrengthPool(report, others)
@@ -122,7 +126,7 @@ def theme_label(taxonomy, playbook: Playbook, theme_id: str) -> str:
     return _lower_initial(label)
 
 
-def _draft(
+def _drafts(
     report: Report,
     finding: Finding,
     evidence: list[Citation],
@@ -131,22 +135,69 @@ def _draft(
     taxonomy,
     used: Counter,
     index: int,
+) -> list[_Draft]:
+    """The finding's action(s): one per lever its evidence calls for (see ``_lever_groups``)."""
+    play = playbook.play(finding.theme)
+    groups = _lever_groups(play, finding, evidence, playbook, used)
+    drafts = []
+    for k, (lever, cited) in enumerate(groups):
+        used[lever.id] += 1
+        drafts.append(_compose(report, finding, lever, cited, passages, playbook, taxonomy, (index, k)))
+    return drafts
+
+
+def _lever_groups(
+    play: ThemePlay, finding: Finding, evidence: list[Citation], playbook: Playbook, used: Counter
+) -> list[tuple[Lever, list[Citation]]]:
+    """The lever for the finding as a whole, plus, when some of its quotes name a distinct gap
+    that another unused lever answers clearly (``MIN_SPLIT_CUES`` cue words), a second action
+    for those quotes, so a merged finding's separate gaps are each answered.
+    """
+    words = playbook.content_words(" ".join([finding.summary, *(c.quote for c in evidence)]))
+    main = _choose_lever(play, words, playbook, used)
+    by_lever: dict[str, list[Citation]] = {}
+    for c in evidence:
+        quote_words = playbook.content_words(c.quote)
+        hits, best = max(((len(quote_words & _cues(lv, playbook)), lv) for lv in play.levers), key=lambda h: h[0])
+        if hits >= MIN_SPLIT_CUES and best.id != main.id and not used[best.id]:
+            by_lever.setdefault(best.id, []).append(c)
+    levers = {lever.id: lever for lever in play.levers}
+    order = list(levers)
+    extra = sorted(by_lever, key=lambda lid: (-len(by_lever[lid]), order.index(lid)))[: MAX_ACTIONS_PER_SHORTFALL - 1]
+    moved = [c for lid in extra for c in by_lever[lid]]
+    rest = [c for c in evidence if c not in moved]
+    if not rest:  # every quote belongs elsewhere: the finding's own lever keeps them all
+        return [(main, evidence)]
+    return [(main, rest)] + [(levers[lid], by_lever[lid]) for lid in extra]
+
+
+def _cues(lever: Lever, playbook: Playbook) -> frozenset[str]:
+    return playbook.content_words(" ".join(lever.cues))
+
+
+def _compose(
+    report: Report,
+    finding: Finding,
+    lever: Lever,
+    evidence: list[Citation],
+    passages: dict[str, Passage],
+    playbook: Playbook,
+    taxonomy,
+    order: tuple[int, int],
 ) -> _Draft:
+    """One action from a lever, filled with what its evidence names."""
     lexicon = playbook.lexicon
     play = playbook.play(finding.theme)
     shortfall_text = " ".join(_sentences_around(passages[c.passage_id], c.quote) for c in evidence)
     gap = excerpt(evidence[0].quote, lexicon)
-    specifics = find_specifics(evidence, report, lexicon)
     slots = {
         "authority": report.authority,
         "statement": report.quality_statement,
         "theme": theme_label(taxonomy, playbook, finding.theme),
         "partner": find_partner(shortfall_text, lexicon) or play.partner,
-        "specific": _join(specifics) or play.subject,
+        "specific": _join(find_specifics(evidence, report, lexicon)) or play.subject,
         "gap": gap,
     }
-    lever = _choose_lever(play, playbook.content_words(f"{shortfall_text} {finding.summary}"), playbook, used)
-    used[lever.id] += 1
     action = Action(
         id="A0",
         title=_upper_initial(lever.title.format(**slots)),
@@ -161,7 +212,7 @@ def _draft(
         priority=playbook.priority.priority(report.score, _severity(shortfall_text, lexicon), play.priority),
     )
     position = min(passages[c.passage_id].position for c in evidence)
-    return _Draft(action=action, order=(position, index), gap=gap, shortfall_text=shortfall_text)
+    return _Draft(action=action, order=(position, *order), gap=gap, shortfall_text=shortfall_text)
 
 
 def _choose_lever(play: ThemePlay, words: frozenset[str], playbook: Playbook, used: Counter) -> Lever:
@@ -169,8 +220,7 @@ def _choose_lever(play: ThemePlay, words: frozenset[str], playbook: Playbook, us
 
     def rank(item: tuple[int, Lever]) -> tuple[int, int, int]:
         i, lever = item
-        hits = len(words & playbook.content_words(" ".join(lever.cues)))
-        return used[lever.id], -hits, i
+        return used[lever.id], -len(words & _cues(lever, playbook)), i
 
     return min(enumerate(play.levers), key=rank)[1]
 
@@ -189,7 +239,9 @@ def _merge_duplicates(drafts: list[_Draft], playbook: Playbook, notes: list[str]
     kept: list[_Draft] = []
     for d in drafts:
         words = playbook.content_words(d.action.action)
-        twin = next((k for k in kept if jaccard(words, playbook.content_words(k.action.action)) >= DUPLICATE_JACCARD), None)
+        twin = next(
+            (k for k in kept if jaccard(words, playbook.content_words(k.action.action)) >= DUPLICATE_JACCARD), None
+        )
         if twin is None:
             _unique_title(d, kept)
             kept.append(d)
@@ -242,37 +294,46 @@ def good_practice(
 
 
 class _StrengthPool:
-    """The other authorities' strengths grouped by theme, built once per plan.
+    """The other authorities' strengths on a theme, gathered once per plan and theme.
 
     Candidates are ranked by their report's score (higher first), then reports
-    of the same quality statement, then word overlap with the shortfall; only
-    the first ``MAX_CANDIDATES`` by score are compared word by word, so a plan
-    costs the same against a corpus of 1,400 reports as against 20. Remembers
-    which strengths it has offered, so among equally relevant strengths a plan
-    spreads its good practice over different ones.
+    of the same quality statement, then word overlap with the shortfall. Reports
+    are scanned best-first and only until ``MAX_CANDIDATES`` strengths on the
+    theme are found, so a plan costs about the same against 1,400 reports as
+    against 20. Remembers which strengths it has offered, so among equally
+    relevant strengths a plan spreads its good practice over different ones.
     """
 
     def __init__(self, report: Report, others: Sequence[tuple[Report, ReportFindings]]):
         self.report = report
         self.offered: Counter = Counter()
         own = report.authority.casefold()
+        candidates = [
+            ((-(other.score or 0), other.quality_statement != report.quality_statement), order, other, rf)
+            for order, (other, rf) in enumerate(others)
+            if other.id != report.id and other.authority.casefold() != own
+        ]
+        self.others = sorted(candidates, key=lambda c: (c[0], c[1]))
         self.by_theme: dict[str, list[_Strength]] = {}
-        for order, (other, other_findings) in enumerate(others):
-            if other.id == report.id or other.authority.casefold() == own:
-                continue
-            tier = (-(other.score or 0), other.quality_statement != report.quality_statement)
-            for f in other_findings.findings:
-                if f.kind == "strength":
-                    self.by_theme.setdefault(f.theme, []).append(_Strength(tier, order, other, f))
-        for candidates in self.by_theme.values():
-            candidates.sort(key=lambda c: (c.tier, c.order))
+
+    def candidates(self, theme: str) -> list[_Strength]:
+        if theme not in self.by_theme:
+            found: list[_Strength] = []
+            for tier, order, other, rf in self.others:
+                found += [
+                    _Strength(tier, order, other, f) for f in rf.findings if f.theme == theme and f.kind == "strength"
+                ]
+                if len(found) >= MAX_CANDIDATES:
+                    break
+            self.by_theme[theme] = found
+        return self.by_theme[theme]
 
     def pick(
         self, theme: str, playbook: Playbook, label: str, shortfall: str, gap: str, *, limit: int = GOOD_PRACTICE_LIMIT
     ) -> list[GoodPractice]:
         wanted = playbook.content_words(shortfall)
         per_report: dict[str, list[tuple[int, _Strength]]] = {}
-        for s in self.by_theme.get(theme, [])[:MAX_CANDIDATES]:
+        for s in self.candidates(theme):
             overlap = len(wanted & playbook.content_words(_finding_text(s.finding)))
             per_report.setdefault(s.report.id, []).append((overlap, s))
 
@@ -345,6 +406,8 @@ def excerpt(quote: str, lexicon: Lexicon, *, clause: bool = True) -> str:
     can be shown in quotation marks; a cut made only for length ends in "…".
     """
     full = fold(quote).strip(" \"'")
+    if clause:
+        full = _after_contrast(full, lexicon)
     text = _strip_lead_in(full, lexicon) or full
     cut = len(text)
     lowered = text.lower()
@@ -361,6 +424,14 @@ def excerpt(quote: str, lexicon: Lexicon, *, clause: bool = True) -> str:
     while end > 4 and not (_bare(words[end - 1]) not in lexicon.stopwords and _bare(words[end]) in lexicon.stopwords):
         end -= 1
     return " ".join(words[: end if end > 4 else lexicon.gap_words]).rstrip(" ,;:.") + "…"
+
+
+def _after_contrast(text: str, lexicon: Lexicon) -> str:
+    """In "X, but Y" the shortfall is Y: the text after the first contrast that leaves 3+ words."""
+    lowered = text.lower()
+    cuts = [i + len(c) for c in lexicon.contrasts if (i := lowered.find(c)) >= 0]
+    cuts = [cut for cut in cuts if len(text[cut:].split()) >= 3]
+    return text[min(cuts) :].strip() if cuts else text
 
 
 def _strip_lead_in(text: str, lexicon: Lexicon) -> str:
@@ -388,8 +459,9 @@ def find_specifics(evidence: Sequence[Citation], report: Report, lexicon: Lexico
     """What the shortfall names: proper names and noun phrases ending in an arrangement word.
 
     Looks in the gap clause of each quote first, then the whole quote, then the
-    rest of its sentence, stopping at the first that names something. "these agreements" is resolved to the phrase the text
-    named just before (in the passage or the one before it: "section 75 agreements").
+    rest of its sentence, stopping at the first that names something. "these
+    agreements" is resolved to the phrase the text named just before (in the
+    passage or the one before it: "section 75 agreements").
     """
     passages = {p.id: p for p in report.passages}
     previous = {p.id: q.text for q, p in zip(report.passages, report.passages[1:])}

@@ -149,6 +149,7 @@ class Lexicon(BaseModel):
     question_words: list[str] = Field(default_factory=list, description="chat words that ask, not say what about")
     connectives: list[str] = Field(description="leading phrases removed from a clause (longest first)")
     reporting: frozenset[str] = Field(description="reporting words: a lead-in up to 'that'/'how' after one is removed")
+    contrasts: list[str] = Field(default_factory=list, description="a gap starts after one of these")
     clause_breaks: list[str] = Field(description="where a long clause is cut")
     demonstratives: frozenset[str] = Field(description="words that point back to something named earlier")
     head_nouns: frozenset[str] = Field(description="nouns that name arrangements, teams, groups or systems")
@@ -158,7 +159,8 @@ class Lexicon(BaseModel):
     gap_words: int = Field(ge=4, le=40, description="longest gap excerpt, in words")
 
     @field_validator(
-        "stopwords", "question_words", "connectives", "reporting", "clause_breaks", "demonstratives", "head_nouns", "severe", "mild"
+        "stopwords", "question_words", "connectives", "reporting", "contrasts", "clause_breaks", "demonstratives",
+        "head_nouns", "severe", "mild",
     )
     @classmethod
     def _lower(cls, values):

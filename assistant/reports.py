@@ -162,13 +162,23 @@ _TERMINAL = re.compile(r"[.!?:;\"'\u2019\u201d)]\s*$")
 
 
 def _reflow(lines: list[str]) -> list[str]:
-    """Join lines wrapped inside a paragraph (PDF, hard-wrapped Markdown)."""
-    out: list[str] = []
-    for line in lines:
-        if out and out[-1] and line and not _TERMINAL.search(out[-1]) and (
-            line[0].islower() or len(out[-1]) >= 60
-        ):
-            out[-1] = f"{out[-1]} {line}"
+    """Join lines wrapped inside a paragraph (PDF, hard-wrapped Markdown).
+
+    A line continues the previous one when it starts in lower case, or when the
+    previous line fills the wrap width (within 15%) without ending a sentence.
+    Text with one paragraph per line (lines far longer than any wrap width) is
+    only joined on lower-case continuations, so long headings stay headings.
+    """
+    if not lines:
+        return []
+    width = max(len(ln) for ln in lines)
+    wrapped = width <= 150
+    out: list[str] = [lines[0]]
+    for line in lines[1:]:
+        prev = out[-1]
+        fills = wrapped and len(prev) >= 0.85 * width and not _TERMINAL.search(prev)
+        if line[0].islower() and not _TERMINAL.search(prev) or fills:
+            out[-1] = f"{prev} {line}"
         else:
             out.append(line)
     return out

@@ -121,9 +121,6 @@ class Store:
             raise ValueError("A conversation title cannot be empty.")
         self._touch(conversation_id, title=title[:200])
 
-    def set_context(self, conversation_id: str, context: ChatContext) -> None:
-        self._touch(conversation_id, context=context.model_dump_json())
-
     def delete_conversation(self, conversation_id: str) -> None:
         with self._session() as s, s.begin():
             s.execute(delete(MessageRow).where(MessageRow.conversation_id == conversation_id))

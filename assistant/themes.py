@@ -4,7 +4,8 @@ Matching works on normalised word tokens: folded, lower-cased, hyphens and
 apostrophes inside words dropped ("co-production" -> "coproduction",
 "people's" -> "peoples") and a light plural fold ("agreements" ->
 "agreement"). A cue matches a run of whole tokens, or the run glued into one
-token ("out of hours" matches "out-of-hours"). Cues written in capitals are
+token ("out of hours" matches "out-of-hours"), and a one-word cue also matches
+two words written apart ("coproduction" matches "co production"). Cues written in capitals are
 acronyms and match only in capitals ("IT" never matches "it"). A cue weighs
 one point per word; a theme scores the sum of its distinct matched cues.
 """
@@ -118,12 +119,18 @@ class _Matcher:
                 n = len(cue.tokens)
                 if n == 1 or tuple(toks[i : i + n]) == cue.tokens:
                     found.append((cue, i, i + n))
-        # A cue inside a longer cue of the same theme ("market" in "provider market") does not count twice.
-        kept = {
-            (cue.theme, cue.tokens): cue.weight
-            for cue, start, end in found
-            if not any(o.theme == cue.theme and s <= start and end <= e and e - s > end - start for o, s, e in found)
-        }
+            if i + 1 < len(toks) and toks[i] and toks[i + 1]:  # "co production" ~ "coproduction"
+                found += [(cue, i, i + 2) for cue in self._index.get(toks[i] + toks[i + 1], ()) if len(cue.tokens) == 1]
+        # Longest first: a cue inside (or on the same words as) a kept cue of its theme does not count again,
+        # so "market" in "provider market" adds nothing to it.
+        found.sort(key=lambda f: (f[1] - f[2], -f[0].weight, f[1]))
+        spans: list[tuple[str, int, int]] = []
+        kept: dict[tuple[str, tuple[str, ...]], float] = {}
+        for cue, start, end in found:
+            if any(t == cue.theme and s <= start and end <= e for t, s, e in spans):
+                continue
+            spans.append((cue.theme, start, end))
+            kept[(cue.theme, cue.tokens)] = max(kept.get((cue.theme, cue.tokens), 0.0), cue.weight)
         for pattern, cue in self._acronyms:
             if pattern.search(folded):
                 kept[(cue.theme, cue.tokens)] = cue.weight

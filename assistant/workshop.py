@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import hmac
 import re
 import secrets
 import string
@@ -579,7 +578,9 @@ class WorkshopStore:
             if w is None:
                 raise AccessDenied("No workshop has that join code. Check it with the facilitator.")
             if not w.joining_open or w.ended:
-                raise AccessDenied("This workshop is not accepting new participants: the facilitator closed the join code.")
+                raise AccessDenied(
+                    "This workshop is not accepting new participants: the facilitator closed the join code."
+                )
             row = ParticipantRow(workshop_id=w.id, token_hash=_hash_token(token), display_name=name, role=role)
             s.add(row)
             s.flush()
@@ -634,12 +635,19 @@ def _time_box(minutes: int) -> int:
     return minutes
 
 
-def _workshop(s: Session, workshop_id: str, *, lock: bool = False) -> WorkshopRow:
+def _workshop(s: Session, workshop_id: str, *, lock: Literal["share", "update"] | None = None) -> WorkshopRow:
+    """The workshop row; on PostgreSQL ``lock`` takes FOR SHARE / FOR UPDATE (SQLite's BEGIN IMMEDIATE covers it)."""
     q = select(WorkshopRow).where(WorkshopRow.id == workshop_id)
-    w = s.scalar(q.with_for_update() if lock else q)
+    w = s.scalar(q.with_for_update(read=lock == "share") if lock else q)
     if w is None:
         raise WorkshopError("This workshop no longer exists.")
     return w
+
+
+def _counts(s: Session, column, workshop_id: str) -> dict[int, int]:
+    """Dots per value of ``column`` (candidate or participant) in one workshop."""
+    query = select(column, func.count()).where(VoteRow.workshop_id == workshop_id).group_by(column)
+    return dict(s.execute(query).all())
 
 
 def _snapshot(s: Session, w: WorkshopRow) -> WorkshopSnapshot:
@@ -649,16 +657,8 @@ def _snapshot(s: Session, w: WorkshopRow) -> WorkshopSnapshot:
         select(ContributionRow).where(ContributionRow.workshop_id == w.id).order_by(ContributionRow.id)
     ).all()
     cands = s.scalars(select(CandidateRow).where(CandidateRow.workshop_id == w.id).order_by(CandidateRow.id)).all()
-    votes = dict(
-        s.execute(
-            select(VoteRow.candidate_id, func.count()).where(VoteRow.workshop_id == w.id).group_by(VoteRow.candidate_id)
-        ).all()
-    )
-    used = dict(
-        s.execute(
-            select(VoteRow.participant_id, func.count()).where(VoteRow.workshop_id == w.id).group_by(VoteRow.participant_id)
-        ).all()
-    )
+    votes = _counts(s, VoteRow.candidate_id, w.id)
+    used = _counts(s, VoteRow.participant_id, w.id)
     names = {p.id: p.display_name for p in people}
     promoted = {c.idea_id: c.id for c in cands if c.idea_id is not None}
     merged: dict[int, list[int]] = {}
@@ -742,7 +742,7 @@ class Participant(_Handle):
     def _open(self, s: Session) -> WorkshopRow:
         """Lock this participant's row (serialises their votes) and check the workshop is running."""
         s.execute(select(ParticipantRow.id).where(ParticipantRow.id == self.id).with_for_update())
-        w = _workshop(s, self.workshop_id)
+        w = _workshop(s, self.workshop_id, lock="share")  # the facilitator cannot change dots meanwhile
         if w.ended:
             raise WorkshopError("The workshop has ended: ideas and votes are closed.")
         return w
@@ -766,10 +766,10 @@ class Participant(_Handle):
                 used = set(s.scalars(select(VoteRow.slot).where(VoteRow.participant_id == self.id)))
                 free = next((n for n in range(1, w.dots_per_participant + 1) if n not in used), None)
                 if free is None:
-                    raise DotsExhausted(
-                        f"You have used all {w.dots_per_participant} of your dots. Take one back to vote for something else."
-                    )
-                s.add(VoteRow(workshop_id=self.workshop_id, participant_id=self.id, candidate_id=candidate_id, slot=free))
+                    raise DotsExhausted(f"You have used all {w.dots_per_participant} of your dots. "
+                                        "Take one back to vote for something else.")
+                s.add(VoteRow(workshop_id=self.workshop_id, participant_id=self.id, candidate_id=candidate_id,
+                              slot=free))
                 return w.dots_per_participant - len(used) - 1
         except IntegrityError as exc:  # a concurrent vote took the slot: never double count
             raise WorkshopError("Your vote clashed with another one of yours; please try again.") from exc
@@ -812,7 +812,7 @@ class Facilitator(_Handle):
     def _change(self) -> Iterator[tuple[Session, WorkshopRow]]:
         """A transaction that bumps the workshop version so participants' pages refresh."""
         with self.store.transaction() as s:
-            w = _workshop(s, self.workshop_id, lock=True)
+            w = _workshop(s, self.workshop_id, lock="update")
             yield s, w
             w.version += 1
 
@@ -869,7 +869,8 @@ class Facilitator(_Handle):
 
     # agenda -----------------------------------------------------------------
     def _items(self, s: Session) -> list[ItemRow]:
-        return list(s.scalars(select(ItemRow).where(ItemRow.workshop_id == self.workshop_id).order_by(ItemRow.position)))
+        query = select(ItemRow).where(ItemRow.workshop_id == self.workshop_id).order_by(ItemRow.position)
+        return list(s.scalars(query))
 
     def reorder(self, item_ids: list[int]) -> None:
         """Put the items in this order (it must list every item once)."""
@@ -981,7 +982,9 @@ class Facilitator(_Handle):
             if keep.merged_into_id is not None or dup.merged_into_id is not None:
                 raise WorkshopError("One of these ideas has already been merged into another.")
             if s.scalar(select(CandidateRow.id).where(CandidateRow.idea_id == duplicate_id)):
-                raise WorkshopError("That duplicate has been promoted to a candidate action; merge the other way round.")
+                raise WorkshopError(
+                    "That duplicate has been promoted to a candidate action; merge the other way round."
+                )
             s.execute(update(ContributionRow).where(ContributionRow.merged_into_id == duplicate_id)
                       .values(merged_into_id=keep_id))
             dup.merged_into_id = keep_id
@@ -998,7 +1001,8 @@ class Facilitator(_Handle):
             item = self._item(s, idea.item_id)
             action = Action(
                 id=f"W{idea_id}",
-                title=clean_text(title or _shorten(idea.text, 90), MAX_TITLE_CHARS, "The action title", single_line=True),
+                title=clean_text(title or _shorten(idea.text, 90), MAX_TITLE_CHARS, "The action title",
+                                 single_line=True),
                 theme=item.theme,
                 shortfall_ids=item.shortfall_ids,
                 evidence=item.evidence,

@@ -34,7 +34,8 @@ def _evidence(item: AgendaItem) -> list[str]:
         out += ["**Good practice elsewhere**", ""]
         for g in item.good_practice:
             refs = ", ".join(f"`{c.passage_id}`" for c in g.citations)
-            out.append(f"- {escape_markdown(g.authority)}: {escape_markdown(g.summary)}" + (f" ({refs})" if refs else ""))
+            line = f"- {escape_markdown(g.authority)}: {escape_markdown(g.summary)}"
+            out.append(f"{line} ({refs})" if refs else line)
         out.append("")
     return out
 
@@ -51,7 +52,8 @@ def _header(ws: WorkshopSnapshot, kind: str) -> list[str]:
         f"# {escape_markdown(ws.title)}: {kind}",
         "",
         f"- **Date:** {ws.date.isoformat()}",
-        f"- **Report:** {escape_markdown(ws.authority)}, {escape_markdown(ws.quality_statement)}{score} (`{ws.report_id}`)",
+        f"- **Report:** {escape_markdown(ws.authority)}, {escape_markdown(ws.quality_statement)}{score} "
+        f"(`{ws.report_id}`)",
     ]
 
 
@@ -103,13 +105,14 @@ def record_markdown(ws: WorkshopSnapshot, *, anonymise: bool | None = None, plan
         ideas = it.open_ideas()
         out += ["**Contributions**", ""]
         if not ideas:
-            out += ["_None._", ""]
+            out.append("_None._")
         for idea in ideas:
             extra = f" (+{len(idea.merged)} similar)" if idea.merged else ""
-            out.append(f"- {escape_markdown(idea.text)} \u2014 {escape_markdown(authors.get(idea.participant_id, '?'))}{extra}")
+            author = escape_markdown(authors.get(idea.participant_id, "?"))
+            out.append(f"- {escape_markdown(idea.text)} \u2014 {author}{extra}")
         out += ["", "**Votes on candidate actions**", ""]
         if not it.candidates:
-            out += ["_No candidate actions._", ""]
+            out.append("_No candidate actions._")
         for c in sorted(it.candidates, key=lambda c: -c.votes):
             tick = " \u2014 **agreed**" if c.accepted else ""
             out.append(f"- {c.votes} dot(s): {escape_markdown(c.action.title)}{tick}")

@@ -45,6 +45,14 @@ QUERIES = 300
 
 
 def peak_rss_mb() -> float:
+    """This process's peak RSS. VmHWM where /proc has it: a child's ``ru_maxrss``
+    starts from its parent's peak at fork, which would hide the loaded process's own."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 

@@ -202,3 +202,27 @@ def test_create_a_workshop_from_a_seed_report(env, store):
     assert snap.title == "Durham partnerships workshop" and snap.authority == "County Durham"
     assert snap.items and all(it.prompts and it.evidence for it in snap.items)
     assert snap.base_plan is not None and any(it.candidates for it in snap.items)
+
+
+def test_create_from_the_current_conversations_plan(env, store):
+    from assistant.models import Action, ActionPlan
+
+    chats = Store(env)
+    cid = chats.create_conversation().id
+    mine = ActionPlan(
+        authority="County Durham", quality_statement="Partnerships and communities", score=3,
+        report_id="county-durham/partnerships-and-communities",
+        actions=[Action(id="A1", title="Co-production board", theme="coproduction", action="Set up a board.",
+                        owner="Head of Engagement", timescale="3 months")],
+    )
+    chats.save_plan(cid, mine, summary="test")
+    at = AppTest.from_file(str(PAGES / "workshop.py"), default_timeout=60)
+    at.session_state["conversation_id"] = cid
+    at.run()
+    assert at.checkbox[0].value  # offered by default when the conversation has a plan
+    at.selectbox[0].select_index(next(i for i, o in enumerate(at.selectbox[0].options) if "Durham" in o))
+    at.form_submit_button[0].click().run()
+    assert not at.exception, at.exception
+    snap = store.facilitate(at.query_params["facilitator"]).snapshot()
+    assert snap.conversation_id == cid and snap.base_plan == mine
+    assert [c.action.title for c in snap.candidates()] == ["Co-production board"]

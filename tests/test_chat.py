@@ -12,7 +12,7 @@ import shutil
 import pytest
 
 from assistant.chat import (
-    MAX_MESSAGE_CHARS, Chat, Entities, RefineError, apply_instruction, looks_like_edit,
+    MAX_MESSAGE_CHARS, Chat, ChatContext, Entities, RefineError, apply_instruction, looks_like_edit,
 )
 from assistant.citations import quote_in_passage
 from assistant.models import Action, ActionPlan, Report
@@ -208,6 +208,14 @@ def test_learn_from_another_authority(chat, assistant):
     assert "What to borrow" in turn.reply or "strength" in turn.reply
 
 
+@pytest.mark.parametrize("message", ["What could Durham teach Glos about discharge?",
+                                     "What can we learn from Durham on hospital discharge?"])
+def test_learner_and_source_are_worked_out(chat, message):
+    context = ChatContext(authority="Gloucestershire")
+    turn = chat.respond(message, None, context)
+    assert turn.intent == "learn" and "What Gloucestershire can learn from County Durham" in turn.reply
+
+
 def test_compare_side_by_side(chat, assistant):
     turn = chat.respond("Compare the two authorities on voluntary sector funding")
     assert turn.intent == "compare"
@@ -309,3 +317,26 @@ def test_without_refine_the_parser_error_is_shown(chat, assistant):
     plan = assistant.plan(assistant.find_report("Durham"))
     turn = chat.respond("make action 1 sparkle", plan)
     assert turn.error and turn.plan is None and "not what to change" in turn.reply
+
+
+def test_an_authority_with_several_statements_is_asked_which(tmp_path):
+    seeds = tmp_path / "seeds"
+    shutil.copytree(PROJECT_ROOT / "seeds", seeds)
+    durham = next(p for p in seeds.iterdir() if "County Durham" in p.read_text(encoding="utf-8"))
+    text = durham.read_text(encoding="utf-8")
+    (seeds / "durham-safeguarding.txt").write_text(
+        text.replace("Partnerships and communities", "Safeguarding", 1)
+        .replace("We understand our duty to collaborate and work in partnership", "We work with people to understand "
+                 "what being safe means to them and work with our partners", 1), encoding="utf-8")
+    assistant = Assistant(Settings(seeds_dir=seeds, vectorstore_dir=tmp_path / "vs", data_dir=tmp_path / "data",
+                                   engine="builtin", openai_api_key=None, openai_base_url=None))
+    assert sorted(r.quality_statement for r in assistant.reports() if r.authority == "County Durham") == [
+        "Partnerships and communities", "Safeguarding"]
+    chat = Chat(assistant)
+    turn = chat.respond("What are the main shortfalls for Durham?")
+    assert turn.intent == "clarify" and "Safeguarding" in turn.reply and "Partnerships and communities" in turn.reply
+    turn = chat.respond("safeguarding", None, turn.context)
+    assert turn.intent == "shortfalls" and turn.context.report_id == "county-durham/safeguarding"
+    assert all(c.passage_id.startswith("county-durham/safeguarding/") for c in turn.citations)
+    turn = chat.respond("What are Durham's partnerships shortfalls?", None, turn.context)
+    assert turn.context.report_id == "county-durham/partnerships-and-communities"

@@ -41,7 +41,8 @@ def hostile_plan() -> ActionPlan:
         action="=HYPERLINK(\"http://evil\") " + HOSTILE, owner="@owner | boss", timescale="-3 months",
         measures=["+1 measure", "Second | measure"], priority="High",
         good_practice=[GoodPractice(authority="Other | Council", report_id="o/y", summary="Borrow *this*.",
-                                    citations=[Citation(passage_id="o/y/p03", quote="They did it well.", verified=True)])],
+                                    citations=[Citation(passage_id="o/y/p03", quote="They did it well.",
+                                                        verified=True)])],
     )
     second = Action(id="A2", title="Plain action", theme="coproduction", action="Do the plain thing.",
                     owner="Head of Service", timescale="6 months", measures=["Done"],
@@ -103,7 +104,8 @@ def test_markdown_holds_every_action_quote_and_source(seeded):
     used = set(re.findall(r"\[\^(\d+)\](?!:)", text))
     defined = re.findall(r"^\[\^(\d+)\]: (.+)$", text, re.M)
     assert used == {n for n, _ in defined}
-    cited = {c.passage_id for a in plan.actions for c in a.evidence + [c for gp in a.good_practice for c in gp.citations]}
+    cited = {c.passage_id for a in plan.actions
+             for c in a.evidence + [c for gp in a.good_practice for c in gp.citations]}
     assert len(defined) == len(cited)
     for _, line in defined:
         assert any(pid in line and passages[pid].authority in line for pid in cited)
@@ -158,7 +160,8 @@ def test_csv_has_one_row_per_action_and_defuses_formulas(seeded):
     assert first["owner"] == "'@owner | boss" and first["timescale"] == "'-3 months"
     assert first["measures"] == "'+1 measure; Second | measure"
     assert "(unverified) [x/y/p02]" in first["evidence"] and "[x/y/p01]" in first["evidence"]
-    assert first["good_practice"].startswith("Other | Council: Borrow *this*.") and "[o/y/p03]" in first["good_practice"]
+    assert first["good_practice"].startswith("Other | Council: Borrow *this*.")
+    assert "[o/y/p03]" in first["good_practice"]
     second = dict(zip(CSV_COLUMNS, rows[2]))
     assert second["good_practice"].startswith("No other report")
 

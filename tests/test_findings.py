@@ -5,6 +5,8 @@ from __future__ import annotations
 import shutil
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from assistant.citations import verify
 from assistant.findings import CuesError, find_findings, load_cues, parse_cues
@@ -350,3 +352,32 @@ def test_a_taxonomy_built_from_text_uses_the_project_cue_lexicon(seeds, taxonomy
     from_text = parse_taxonomy((PROMPTS / "themes.yaml").read_text(encoding="utf-8"))
     assert from_text.source is None
     assert find_findings(report, from_text).model_dump() == rf.model_dump()
+
+
+def test_wrong_arguments_error_clearly(taxonomy):
+    with pytest.raises(TypeError, match="needs a Report and a Taxonomy"):
+        find_findings("not a report", taxonomy)
+
+
+_WORDS = ["However,", "but", "there", "were", "gaps", "in", "data", "sharing", "not", "always", "co-production",
+          "felt", "tokenistic.", "Staff", "didn’t", "feel", "listened", "to,", "good", "example", "of", "‘Know",
+          "Your", "Patch’", "delays", "no", "identified", "Where", "teams", "were", "integrated,", "although",
+          "waiting", "lists", "grew.", "The", "council", "worked", "well", "e.g.", "—", "“quoted”", "\u00a0"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_WORDS), min_size=1, max_size=30), min_size=1, max_size=4))
+def test_any_key_findings_text_gives_verified_verbatim_quotes(paragraphs):
+    taxonomy = load_taxonomy(PROMPTS)
+    passages = [
+        Passage(id=f"a/b/p{i:02d}", report_id="a/b", authority="A", quality_statement="B", section="key_findings",
+                position=i, text=" ".join(words))
+        for i, words in enumerate(paragraphs, start=1)
+    ]
+    report = Report(id="a/b", authority="A", quality_statement="B", source="a.txt", content_hash="h", passages=passages)
+    by_id = {p.id: p for p in passages}
+    rf = find_findings(report, taxonomy)
+    for finding in rf.findings:
+        assert finding.citations and finding.summary
+        for c in finding.citations:
+            assert c.verified and c.quote in by_id[c.passage_id].text

@@ -143,6 +143,10 @@ def test_lost_manifest_is_rebuilt_from_the_store_without_embedding(index, settin
     manifest = json.loads((settings.vectorstore_dir / MANIFEST).read_text())
     assert sorted(manifest["reports"]) == sorted([NORTH.id, SOUTH.id, EAST.id])
 
+    (settings.vectorstore_dir / MANIFEST).write_text(json.dumps({"embedder": index.embedder_id, "reports": [1]}))
+    stats = index.sync([NORTH, SOUTH, EAST])
+    assert (stats.unchanged_reports, stats.embedded_passages) == (3, 0)
+
 
 def test_switching_embedder_rebuilds(index, settings, embedder):
     index.sync([NORTH, SOUTH])

@@ -147,6 +147,20 @@ def test_shortfalls_sharing_a_theme_get_different_levers_and_their_own_words(pb,
     assert "a lack of data to show the impact" in (a.action + b.action)
 
 
+def test_a_finding_naming_distinct_gaps_gets_an_action_for_each(pb, tax):
+    tendering = "Some organisations felt the tendering process was difficult, especially for smaller organisations."
+    funding = "Funding often had to be applied for every year or two, affecting the organisations' sustainability."
+    report = make_report("Northshire", "Partnerships and communities", 3, [f"{tendering} {funding}"])
+    merged = finding(report, "shortfall", 1, "vcs_commissioning", funding, tendering)
+    actions = draft_plan(report, findings_of(report, merged), [], pb, tax).actions
+    assert len(actions) == 2 and all(a.shortfall_ids == [merged.id] for a in actions)
+    assert len({a.title for a in actions}) == 2 and len({a.owner for a in actions}) == 2
+    quotes = [[c.quote for c in a.evidence] for a in actions]
+    assert sorted(q for qs in quotes for q in qs) == sorted(c.quote for c in merged.citations)  # each quote once
+    tendering = next(a for a in actions if any("tendering" in c.quote for c in a.evidence))
+    assert "tendering" in tendering.action.lower() and "every year or two" not in tendering.action
+
+
 def test_near_identical_actions_are_merged_keeping_both_shortfalls(tax):
     data = yaml.safe_load((PROMPTS / "playbook.yaml").read_text(encoding="utf-8"))
     data["themes"]["data_sharing"]["levers"] = data["themes"]["data_sharing"]["levers"][:1]
@@ -184,7 +198,8 @@ def test_no_good_practice_note_when_no_other_authority_shows_it(pb, tax):
     rf = findings_of(report, finding(report, "shortfall", 1, "coproduction", "Co-production was not routine"))
     action = draft_plan(report, rf, others, pb, tax).actions[0]
     assert action.good_practice == []
-    assert action.no_good_practice_note == f"No other report in the corpus shows good practice on {tax.label('coproduction').lower()}."
+    label = tax.label("coproduction").lower()
+    assert action.no_good_practice_note == f"No other report in the corpus shows good practice on {label}."
 
 
 def test_good_practice_prefers_higher_scores_and_says_what_to_borrow(pb, tax):
@@ -199,8 +214,8 @@ def test_good_practice_prefers_higher_scores_and_says_what_to_borrow(pb, tax):
     ])
     others = [
         (good, findings_of(good, finding(good, "strength", 1, "coproduction", "People who draw on care co-chaired"))),
-        (best, findings_of(best, finding(best, "strength", 1, "coproduction",
-                                         "a lived experience panel co-produced each strategy before decisions were made"))),
+        (best, findings_of(best, finding(best, "strength", 1, "coproduction", "a lived experience panel "
+                                         "co-produced each strategy before decisions were made"))),
     ]
     found = good_practice("coproduction", report, others, pb, shortfall=report.passages[0].text, taxonomy=tax)
     assert [gp.authority for gp in found] == ["Westshire", "Eastshire"]
@@ -237,7 +252,8 @@ def test_a_finding_without_verified_evidence_gets_a_note_not_an_action(pb, tax):
 
 def test_other_quality_statements_and_unknown_themes_use_their_playbook_entry(pb, tax):
     report = make_report("Northshire", "Safeguarding", 1, [
-        "There was a backlog of safeguarding enquiries in the multi-agency safeguarding hub and delays put people at risk.",
+        "There was a backlog of safeguarding enquiries in the multi-agency safeguarding hub "
+        "and delays put people at risk.",
         "Something else entirely was not right with the parking permits scheme.",
     ])
     rf = findings_of(report,
@@ -272,6 +288,8 @@ def test_excerpt_keeps_the_inspectors_words_without_the_lead_in(pb):
     lexicon = pb.lexicon
     assert excerpt("However, we heard from staff that information sharing could be a challenge.", lexicon) == \
         "information sharing could be a challenge"
+    assert excerpt("In other areas we heard about work having started, but the impacts not yet fully realised.",
+                   lexicon) == "the impacts not yet fully realised"
     assert excerpt("However, there were gaps in strategic oversight of these agreements and this meant "
                    "impacts on people were not addressed promptly.", lexicon) == \
         "gaps in strategic oversight of these agreements"

@@ -104,6 +104,16 @@ def test_hard_wrapped_paragraphs_are_joined():
     assert len(r.key_findings()) == 1 and r.key_findings()[0].text == para
 
 
+@pytest.mark.parametrize("blank", [True, False])
+def test_long_subheading_with_commas_stays_a_heading(blank):
+    heading = "Market shaping, commissioning, capacity and sufficiency of provision"
+    lines = ["Kent: local authority assessment", "Care provision, integration and continuity", "Score: 1",
+             "Key findings for this quality statement", heading, BODY[6], "Integration and continuity", BODY[8]]
+    r = parse_bytes(make(lines, blank=blank), "kent.txt")
+    assert [p.subheading for p in r.key_findings()] == [heading, "Integration and continuity"]
+    assert r.key_findings()[0].text == BODY[6]
+
+
 def test_statement_inferred_from_commitment_when_heading_missing():
     lines = ["Kent: local authority assessment", "Score: 2"] + BODY
     r = parse_bytes(make(lines), "kent.txt")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from test_workshop_postgres import URL, pg_settings  # noqa: F401  (a fresh schema per test)
 
 from assistant.chat import ChatContext, ChatTurn
 from assistant.models import Action, ActionPlan, Citation
@@ -20,12 +21,22 @@ def _plan(*titles: str) -> ActionPlan:
                       report_id="county-durham/partnerships-and-communities", actions=actions)
 
 
+@pytest.fixture(params=[
+    "sqlite",
+    pytest.param("postgres", marks=[pytest.mark.postgres, pytest.mark.skipif(
+        not URL, reason="ASSISTANT_TEST_DATABASE_URL is not set (see scripts/start_postgres.sh)")]),
+])
+def db_settings(request, settings: Settings) -> Settings:
+    """The same tests on SQLite (always) and PostgreSQL (when a test server is given)."""
+    return settings if request.param == "sqlite" else request.getfixturevalue("pg_settings")
+
+
 @pytest.fixture
-def store(settings: Settings) -> Store:
-    return Store(settings)
+def store(db_settings: Settings) -> Store:
+    return Store(db_settings)
 
 
-def test_conversation_messages_and_plan_survive_a_restart(settings: Settings, store: Store):
+def test_conversation_messages_and_plan_survive_a_restart(db_settings: Settings, store: Store):
     conv = store.create_conversation()
     store.add_message(conv.id, "user", "What are the main shortfalls for Durham? " + "x" * 80)
     turn = ChatTurn(message="q", intent="shortfalls", reply="**2 shortfalls** [1]",
@@ -34,7 +45,7 @@ def test_conversation_messages_and_plan_survive_a_restart(settings: Settings, st
     store.add_message(conv.id, "assistant", turn.reply, turn)
     store.save_plan(conv.id, _plan("Routine co-production"), summary="drafted")
 
-    again = Store(settings)  # a new process: nothing cached
+    again = Store(db_settings)  # a new process: nothing cached
     messages = again.messages(conv.id)
     assert [m.role for m in messages] == ["user", "assistant"]
     assert messages[1].turn == turn

@@ -58,6 +58,8 @@ def test_tokens_fold_hyphens_apostrophes_and_plurals():
         ("young people preparing for adulthood", "transitions"),
         ("the Better Care Fund (BCF) supported falls prevention", "prevention_bcf"),
         ("Emergency out-of-hours staff", "communication_continuity"),
+        ("co production had only just begun", "coproduction"),
+        ("home care was scarce; homecare providers left", "market_shaping"),
     ],
 )
 def test_tag_ranks_the_theme_the_words_name(taxonomy, text, theme):

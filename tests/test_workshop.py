@@ -418,3 +418,15 @@ def test_database_constraints_guard_dots_and_length(store, created):
             with store.transaction() as s:
                 s.add(row)
     assert p.info().dots_used == 1
+
+
+def test_update_settings(fac):
+    fac.update(title="  Renamed\n workshop ", date=dt.date(2027, 1, 5), expected_participants=40, anonymise=True)
+    snap = fac.snapshot()
+    assert (snap.title, snap.date, snap.expected_participants, snap.anonymise) == (
+        "Renamed workshop", dt.date(2027, 1, 5), 40, True)
+    with pytest.raises(WorkshopError, match="between 1 and 1000"):
+        fac.update(expected_participants=0)
+    with pytest.raises(WorkshopError, match="title is empty"):
+        fac.update(title=" ")
+    assert fac.snapshot().title == "Renamed workshop"

@@ -65,7 +65,8 @@ def action(n: int, theme: str, shortfalls: list[int], title: str, gp: bool = Fal
         id=f"A{n}", title=title, theme=theme, shortfall_ids=[f"{REPORT}/s{s:02d}" for s in shortfalls],
         action=f"Do {title.lower()}.", owner="Director of Adult Social Services", timescale="6 months",
         measures=["Measured quarterly"],
-        good_practice=[GoodPractice(authority="Exampleton", summary="Exampleton runs a shared care record.")] if gp else [],
+        good_practice=[GoodPractice(authority="Exampleton", summary="Exampleton runs a shared care record.")]
+        if gp else [],
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assistant.chat import ChatTurn, theme_label
+from assistant.chat import ChatTurn, same_action, theme_label
 from assistant.export import escape_markdown
 from assistant.citations import locate, quote_in_passage
 from assistant.models import Action, ActionPlan, Citation
@@ -48,7 +48,8 @@ def passage_dialog(citation: Citation) -> None:
     score = f" · score {report.score}" if report.score else ""
     st.markdown(f"**{escape_markdown(report.authority)}** · {escape_markdown(report.quality_statement)}{score}")
     section = passage.subheading or passage.section.replace("_", " ").capitalize()
-    st.caption(f"{section} · paragraph {passage.position} · {passage.id} · file {report.source}")
+    st.caption(f"{escape_markdown(section)} · paragraph {passage.position} · {passage.id} · "
+               f"file {escape_markdown(report.source)}")
     text, found = highlighted(passage.text, citation.quote)
     if citation.verified and found and quote_in_passage(citation.quote, passage.text):
         st.success("Quote verified word for word against this passage.", icon=":material/verified:")
@@ -114,7 +115,7 @@ def _add_buttons(turn: ChatTurn, key: str) -> None:
     plan = state.plan()
     for i, action in enumerate(turn.actions, start=1):
         in_plan = plan is not None and plan.report_id == turn.report_id and any(
-            a.action == action.action for a in plan.actions)
+            same_action(a, action) for a in plan.actions)
         title = escape_markdown(action.title)
         label = f"In the plan: {title}" if in_plan else f"Add to plan: {title}"
         if st.button(label, key=f"{key}-add-{i}", disabled=in_plan,

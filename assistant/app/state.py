@@ -10,6 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from assistant.chat import Chat, ChatContext
+from assistant.export import escape_markdown
 from assistant.models import ActionPlan
 from assistant.service import Assistant
 from assistant.settings import Settings
@@ -41,8 +42,13 @@ def _store(database: str, _settings: Settings) -> Store:
 
 
 def assistant() -> Assistant:
+    """The server's Assistant; a configuration problem stops the page with a clear message."""
     s = settings()
-    return _assistant(_key(s), s)
+    try:
+        return _assistant(_key(s), s)
+    except (ValueError, RuntimeError, OSError) as exc:  # bad prompts/playbook, missing model, unreadable folder
+        st.error(f"The assistant could not start: {escape_markdown(str(exc))}")
+        st.stop()
 
 
 def store() -> Store:

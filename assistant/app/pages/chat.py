@@ -32,6 +32,7 @@ prompt = st.chat_input("Ask about the reports, or tell me how to change the plan
 if prompt is not None:
     if not prompt.strip():
         st.stop()  # an empty message is ignored
+    is_new = cid is None
     cid = state.ensure_conversation()
     store.add_message(cid, "user", prompt)
     with st.chat_message("user"):
@@ -50,3 +51,5 @@ if prompt is not None:
             state.save_plan(turn.plan, "; ".join(c.summary for c in turn.plan_changes) or "Changed in chat")
         reply = store.add_message(cid, "assistant", turn.reply, turn)
         components.render_turn(turn, f"m{reply.position}", show_reply=False)
+    if is_new:
+        st.rerun()  # so the sidebar lists the new conversation

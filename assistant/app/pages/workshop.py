@@ -96,10 +96,10 @@ def _create_form() -> None:
         create = st.form_submit_button("Create the workshop", type="primary")
     if not create:
         return
-    plan = current if use_current and current is not None and current.report_id == report.id else None
+    from_chat = use_current and current is not None and current.report_id == report.id
     with st.spinner("Finding shortfalls and drafting the agenda…"):
         findings = assistant.findings(report, engine=state.engine_name())
-        plan = plan or assistant.plan(report, engine=state.engine_name())
+        plan = current if from_chat else assistant.plan(report, engine=state.engine_name())
         labels = {t.id: t.label for t in [*assistant.taxonomy.themes, assistant.taxonomy.fallback]}
         items = build_agenda(findings, plan, assistant.passages, load_workshop_prompts(assistant.settings.prompts_dir),
                              labels)
@@ -109,7 +109,7 @@ def _create_form() -> None:
             expected_participants=int(expected), dots_per_participant=int(dots), report_id=report.id,
             authority=report.authority, quality_statement=report.quality_statement, score=report.score,
             items=items, base_plan=plan,
-            conversation_id=state.conversation_id() if plan is current else None,
+            conversation_id=state.conversation_id() if from_chat else None,
         )
         created = view.store().create(draft)
     except WorkshopError as exc:
