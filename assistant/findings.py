@@ -16,12 +16,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
+from .datafiles import DataFileError, load_yaml, parse_yaml
 from .citations import verify
 from .models import Citation, Finding, FindingKind, Passage, Report, ReportFindings
 from .settings import PROJECT_ROOT
@@ -38,7 +37,7 @@ _STRAIGHT = str.maketrans(
 _TRAILING = " \t\n,;:"
 
 
-class CuesError(ValueError):
+class CuesError(DataFileError):
     """The cue lexicon is missing or malformed; the message says where and why."""
 
 
@@ -197,30 +196,12 @@ class Cues(BaseModel):
 
 
 def parse_cues(text: str, source: Path | str = CUES_FILE) -> Cues:
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        raise CuesError(f"{source}: not valid YAML: {err}") from None
-    if not isinstance(data, dict):
-        raise CuesError(f"{source}: must be a mapping of cue lists, got {type(data).__name__}")
-    try:
-        return Cues.model_validate(data)
-    except ValidationError as err:
-        where = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors())
-        raise CuesError(f"{source}: invalid cue lexicon: {where}") from None
-
-
-@lru_cache(maxsize=8)
-def _load(path: Path, mtime: float) -> Cues:
-    return parse_cues(path.read_text(encoding="utf-8"), path)
+    return parse_yaml(text, Cues, source, CuesError)
 
 
 def load_cues(prompts_dir: Path | str) -> Cues:
     """Load and validate ``<prompts_dir>/finding_cues.yaml`` (cached until the file changes)."""
-    path = Path(prompts_dir) / CUES_FILE
-    if not path.is_file():
-        raise CuesError(f"{path}: cue lexicon not found")
-    return _load(path.resolve(), path.stat().st_mtime)
+    return load_yaml(Path(prompts_dir) / CUES_FILE, Cues, CuesError)
 
 
 # ---------------------------------------------------------------------- extraction

@@ -15,9 +15,9 @@ import string
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from .datafiles import DataFileError, load_yaml, parse_yaml
 from .models import Priority
 from .settings import PROJECT_ROOT
 
@@ -38,7 +38,7 @@ MESSAGE_SLOTS = {
 _WORD = re.compile(r"[a-z0-9]+(?:['’-][a-z0-9]+)*")
 
 
-class PlaybookError(ValueError):
+class PlaybookError(DataFileError):
     """The playbook file is missing or malformed; the message says where and why."""
 
 
@@ -232,39 +232,14 @@ def load_playbook(prompts_dir: Path | str) -> Playbook:
 
     Raises ``PlaybookError`` saying what is wrong.
     """
-    path = Path(prompts_dir) / PLAYBOOK_FILE
-    if not path.is_file():
-        raise PlaybookError(f"playbook not found: {path}")
-    return _load(path.resolve(), path.stat().st_mtime)
+    return load_yaml(Path(prompts_dir) / PLAYBOOK_FILE, Playbook, PlaybookError)
+
+
+def parse_playbook(text: str, source: Path | str = PLAYBOOK_FILE) -> Playbook:
+    """Validate playbook YAML text; ``PlaybookError`` naming the source and the problem."""
+    return parse_yaml(text, Playbook, source, PlaybookError)
 
 
 def default_playbook() -> Playbook:
     """The project's own playbook (for callers that were not handed one)."""
     return load_playbook(PROJECT_ROOT / "prompts")
-
-
-@lru_cache(maxsize=8)
-def _load(path: Path, mtime: float) -> Playbook:
-    return parse_playbook(path.read_text(encoding="utf-8"), path)
-
-
-def parse_playbook(text: str, source: Path | str = PLAYBOOK_FILE) -> Playbook:
-    """Validate playbook YAML text; ``PlaybookError`` naming the source and the problem."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise PlaybookError(f"{source} is not valid YAML: {exc}") from None
-    if not isinstance(data, dict):
-        raise PlaybookError(f"{source} must hold a mapping with version, messages, priority, lexicon and themes")
-    try:
-        return Playbook.model_validate(data)
-    except ValidationError as exc:
-        raise PlaybookError(f"{source} is malformed:\n{_describe(exc)}") from None
-
-
-def _describe(exc: ValidationError) -> str:
-    lines = []
-    for err in exc.errors():
-        where = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        lines.append(f"  - {where}: {err['msg']}")
-    return "\n".join(lines)

@@ -13,7 +13,6 @@ from pathlib import Path
 
 from .corpus import Corpus, load_corpus, store_file, store_upload
 from .engines import Engine, get_engine
-from .findings import find_findings  # noqa: F401  (re-exported for callers that want the raw stage)
 from .index import Index, SyncStats
 from .models import ActionPlan, IngestError, Passage, Report, ReportFindings, SearchHit
 from .playbook import load_playbook

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
+from .datafiles import DataFileError, load_yaml, parse_yaml
 from .text import fold
 
 THEMES_FILE = "themes.yaml"
@@ -34,7 +34,7 @@ _TOKEN = re.compile(r"[a-z0-9]+")
 _ACRONYM = re.compile(r"^[A-Z][A-Z0-9]+$")
 
 
-class TaxonomyError(ValueError):
+class TaxonomyError(DataFileError):
     """The taxonomy file is missing or malformed; the message says where and why."""
 
 
@@ -242,40 +242,15 @@ class Taxonomy(BaseModel):
         return ranked[0][0] if ranked else None
 
 
-def _format_errors(err: ValidationError) -> str:
-    lines = []
-    for e in err.errors():
-        where = ".".join(str(p) for p in e["loc"]) or "(top level)"
-        lines.append(f"  {where}: {e['msg']}")
-    return "\n".join(lines)
-
-
 def parse_taxonomy(text: str, source: Path | None = None) -> Taxonomy:
     """Validate taxonomy YAML text; ``TaxonomyError`` naming the file and the problem.
 
     ``source`` is the file the text came from (kept as ``Taxonomy.source``).
     """
-    name = source or THEMES_FILE
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        raise TaxonomyError(f"{name}: not valid YAML: {err}") from None
-    if not isinstance(data, dict):
-        raise TaxonomyError(f"{name}: must be a mapping with 'fallback' and 'themes', got {type(data).__name__}")
-    try:
-        return Taxonomy.model_validate({**data, "source": source})
-    except ValidationError as err:
-        raise TaxonomyError(f"{name}: invalid taxonomy:\n{_format_errors(err)}") from None
-
-
-@lru_cache(maxsize=8)
-def _load(path: Path, mtime: float) -> Taxonomy:
-    return parse_taxonomy(path.read_text(encoding="utf-8"), path)
+    return parse_yaml(text, Taxonomy, source or THEMES_FILE, TaxonomyError, extra={"source": source})
 
 
 def load_taxonomy(prompts_dir: Path | str) -> Taxonomy:
     """Load and validate ``<prompts_dir>/themes.yaml`` (cached until the file changes)."""
     path = Path(prompts_dir) / THEMES_FILE
-    if not path.is_file():
-        raise TaxonomyError(f"{path}: theme taxonomy not found")
-    return _load(path.resolve(), path.stat().st_mtime)
+    return load_yaml(path, Taxonomy, TaxonomyError, extra={"source": path.resolve()})

@@ -24,12 +24,10 @@ import time
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, model_validator
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -50,6 +48,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from .datafiles import DataFileError, load_yaml
 from .citations import verify_all
 from .db import Base
 from .models import Action, ActionPlan, Citation, GoodPractice, Passage, ReportFindings
@@ -290,6 +289,10 @@ class TimeBox(BaseModel):
         return min(self.max_minutes, self.base_minutes + self.per_shortfall_minutes * max(0, shortfalls - 1))
 
 
+class WorkshopPromptsError(DataFileError):
+    """``prompts/workshop_prompts.yaml`` is missing or malformed."""
+
+
 class WorkshopPrompts(BaseModel):
     """prompts/workshop_prompts.yaml: discussion prompt templates per theme."""
 
@@ -298,6 +301,17 @@ class WorkshopPrompts(BaseModel):
     default: list[str] = Field(min_length=2)
     good_practice: list[str] = Field(default_factory=list)
     themes: dict[str, list[str]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _known_placeholders(self) -> "WorkshopPrompts":
+        groups = [("default", self.default, _PLACEHOLDERS), ("good_practice", self.good_practice, _GP_PLACEHOLDERS)]
+        groups += [(f"themes.{k}", v, _PLACEHOLDERS) for k, v in self.themes.items()]
+        for where, templates, allowed in groups:
+            for t in templates:
+                unknown = _template_fields(t) - allowed
+                if unknown:
+                    raise ValueError(f"{where} prompt uses unknown placeholder(s) {sorted(unknown)}: {t!r}")
+        return self
 
     def render(self, theme: str, context: Mapping[str, str], with_good_practice: bool) -> list[str]:
         """Fill ``prompts_per_item`` prompts: the theme's, then the default ones, then good practice."""
@@ -311,24 +325,9 @@ def _template_fields(template: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
 
 
-@lru_cache(maxsize=4)
 def load_workshop_prompts(prompts_dir: Path) -> WorkshopPrompts:
-    """Load and check ``workshop_prompts.yaml`` (unknown placeholders are an error)."""
-    path = Path(prompts_dir) / "workshop_prompts.yaml"
-    try:
-        prompts = WorkshopPrompts.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-    except FileNotFoundError as exc:
-        raise ValueError(f"{path} is missing: it holds the workshop discussion prompts") from exc
-    except (yaml.YAMLError, ValidationError) as exc:
-        raise ValueError(f"{path} is not a valid prompts file: {exc}") from exc
-    groups = [("default", prompts.default, _PLACEHOLDERS), ("good_practice", prompts.good_practice, _GP_PLACEHOLDERS)]
-    groups += [(f"themes.{k}", v, _PLACEHOLDERS) for k, v in prompts.themes.items()]
-    for where, templates, allowed in groups:
-        for t in templates:
-            unknown = _template_fields(t) - allowed
-            if unknown:
-                raise ValueError(f"{path}: {where} prompt uses unknown placeholder(s) {sorted(unknown)}: {t!r}")
-    return prompts
+    """Load and check ``workshop_prompts.yaml`` (cached until it changes; unknown placeholders are an error)."""
+    return load_yaml(Path(prompts_dir) / "workshop_prompts.yaml", WorkshopPrompts, WorkshopPromptsError)
 
 
 def _shorten(text: str, limit: int = 180) -> str:

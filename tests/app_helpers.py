@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import gc
-import shutil
-from pathlib import Path
 
-import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from assistant.service import Assistant
 from assistant.settings import PROJECT_ROOT, Settings
 from assistant.store import Store
 
@@ -18,31 +12,6 @@ MAIN = PROJECT_ROOT / "assistant" / "app" / "main.py"
 TIMEOUT = 60
 _LEAKY = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "ASSISTANT_ENGINE", "ASSISTANT_CONFIG", "CHROMA_HOST",
           "ASSISTANT_DATABASE_URL", "ASSISTANT_PROMPTS_DIR")
-
-
-@pytest.fixture(scope="session")
-def built_corpus(tmp_path_factory) -> Path:
-    """The seed reports and their built index, once per session."""
-    root = tmp_path_factory.mktemp("app-corpus")
-    shutil.copytree(PROJECT_ROOT / "seeds", root / "seeds")
-    Assistant(Settings(seeds_dir=root / "seeds", vectorstore_dir=root / "vectorstore", data_dir=root / "data",
-                       engine="builtin", openai_api_key=None, openai_base_url=None))
-    gc.collect()
-    return root
-
-
-@pytest.fixture
-def app_settings(built_corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    """Temp seeds, vectorstore and data dirs for one test, given to the app through the environment."""
-    for var in _LEAKY:
-        monkeypatch.delenv(var, raising=False)
-    shutil.copytree(built_corpus / "seeds", tmp_path / "seeds")
-    shutil.copytree(built_corpus / "vectorstore", tmp_path / "vectorstore")
-    monkeypatch.setenv("ASSISTANT_SEEDS_DIR", str(tmp_path / "seeds"))
-    monkeypatch.setenv("ASSISTANT_VECTORSTORE_DIR", str(tmp_path / "vectorstore"))
-    monkeypatch.setenv("ASSISTANT_DATA_DIR", str(tmp_path / "data"))
-    yield Settings()
-    st.cache_resource.clear()
 
 
 def new_app(conversation_id: str | None = None) -> AppTest:

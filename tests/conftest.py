@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -54,9 +57,10 @@ def built_corpus(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def indexed_env(built_corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+def app_settings(built_corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
     """Copies of the seeds and their built index for one test, exported through the environment
-    (for code that builds its own Settings: the CLI, the app)."""
+    (for code that builds its own Settings: the CLI, the app). Streamlit's resource cache is
+    cleared afterwards so no Assistant outlives its temp folders."""
     for var in _LEAKY_ENV:
         monkeypatch.delenv(var, raising=False)
     for name in ("seeds", "vectorstore"):
@@ -64,4 +68,40 @@ def indexed_env(built_corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("ASSISTANT_SEEDS_DIR", str(tmp_path / "seeds"))
     monkeypatch.setenv("ASSISTANT_VECTORSTORE_DIR", str(tmp_path / "vectorstore"))
     monkeypatch.setenv("ASSISTANT_DATA_DIR", str(tmp_path / "data"))
-    return Settings()
+    yield Settings()
+    import streamlit as st
+
+    st.cache_resource.clear()
+
+
+@pytest.fixture
+def fake_openai():
+    """A running OpenAI-compatible fake server on 127.0.0.1 (tests/fake_openai.py), stopped after the test."""
+    from fake_openai import FakeOpenAI
+
+    server = FakeOpenAI().start()
+    yield server
+    server.stop()
+
+
+TEST_DATABASE_URL = os.environ.get("ASSISTANT_TEST_DATABASE_URL")
+
+
+@pytest.fixture
+def pg_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+    """Settings on a fresh schema of the test PostgreSQL server (``ASSISTANT_TEST_DATABASE_URL``,
+    started by scripts/start_postgres.sh), so runs never see each other's rows; skipped without one."""
+    if not TEST_DATABASE_URL:
+        pytest.skip("ASSISTANT_TEST_DATABASE_URL is not set (see scripts/start_postgres.sh)")
+    from sqlalchemy import create_engine, text
+
+    schema = f"ws_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(TEST_DATABASE_URL.replace("postgresql://", "postgresql+psycopg://", 1))
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in TEST_DATABASE_URL else "?"
+    monkeypatch.setenv("ASSISTANT_DATABASE_URL", f"{TEST_DATABASE_URL}{sep}options=-csearch_path%3D{schema}")
+    yield Settings(data_dir=tmp_path / "data")
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()

@@ -7,9 +7,9 @@ SSE ``data: {...}`` chunks, a usage chunk when ``stream_options.include_usage``
 is asked for, and ``data: [DONE]``. Every request is recorded (path, headers,
 JSON body) so tests can check what the client sent.
 
-Use the ``fake_openai`` fixture (import it into a test module)::
+Use the ``fake_openai`` fixture (tests/conftest.py) with the behaviours here::
 
-    from fake_openai import fake_openai, reply_json, error  # noqa: F401
+    from fake_openai import reply_json, error
 
     def test_x(fake_openai):
         fake_openai.script(error(429, retry_after_ms=10), reply_json({"answer": 1}))
@@ -27,7 +27,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import pytest
 
 Content = str | Callable[[dict], str]
 
@@ -234,11 +233,3 @@ def _chunk(model: str, delta: dict, finish: str | None = None) -> dict:
         "model": model,
         "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
     }
-
-
-@pytest.fixture
-def fake_openai() -> Iterator[FakeOpenAI]:
-    """A running fake server, stopped after the test."""
-    server = FakeOpenAI().start()
-    yield server
-    server.stop()

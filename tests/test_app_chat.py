@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import re
 
-from app_helpers import (  # noqa: F401
-    app_settings, ask, built_corpus, button, conversation_id, new_app, run_entrypoint, store, texts,
-)
-from fake_openai import error, fake_openai, reply_json  # noqa: F401
+from app_helpers import ask, button, conversation_id, new_app, run_entrypoint, store, texts
+from fake_openai import error, reply_json
 
 from assistant.citations import quote_in_passage
 from assistant.service import Assistant

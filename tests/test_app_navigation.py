@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from app_helpers import MAIN, TIMEOUT, app_settings, built_corpus, new_app  # noqa: F401
+from app_helpers import MAIN, TIMEOUT, new_app
 from streamlit.testing.v1 import AppTest
 
 PAGES = MAIN.parent / "pages"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app_helpers import app_settings, ask, built_corpus, button, conversation_id, new_app, store  # noqa: F401
+from app_helpers import ask, button, conversation_id, new_app, store
 
 
 def _with_plan(app_settings):

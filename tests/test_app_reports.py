@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app_helpers import app_settings, built_corpus, new_app  # noqa: F401
+from app_helpers import new_app
 
 from assistant.corpus import load_manifest
 from assistant.settings import PROJECT_ROOT

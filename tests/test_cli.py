@@ -15,8 +15,8 @@ from assistant.settings import PROJECT_ROOT
 
 
 @pytest.fixture
-def cli_env(indexed_env):
-    return indexed_env
+def cli_env(app_settings):
+    return app_settings
 
 
 def run(capsys, *argv) -> tuple[int, str, str]:

@@ -332,7 +332,7 @@ def test_summary_drops_connectives_and_reporting_frames():
     ("text", "message"),
     [
         ("shortfall: [unclosed", "not valid YAML"),
-        ("[1, 2]", "must be a mapping"),
+        ("[1, 2]", "must hold a mapping"),
         ("contrast_markers: ['but']\nstrength: ['good']\n", "shortfall"),
         ("contrast_markers: ['but']\nstrength: ['good']\nshortfall: ['(unbalanced']\n", "not a valid regular expression"),
     ],

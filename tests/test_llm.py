@@ -11,7 +11,7 @@ from pydantic import BaseModel, SecretStr
 
 from assistant.llm import LLM, PLACEHOLDER_KEY, Backoff, LLMError, build_chat_model, endpoint_label, parse_json
 from assistant.models import TokenUsage
-from fake_openai import error, fake_openai, rejecting_extras, reply, reply_json, slow  # noqa: F401
+from fake_openai import error, rejecting_extras, reply, reply_json, slow
 
 KEY = "sk-test-very-secret-key-123"
 MESSAGES = [SystemMessage(content="You reply in JSON."), HumanMessage(content="Give me a number.")]

@@ -34,7 +34,7 @@ from assistant.playbook import load_playbook
 from assistant.settings import PROJECT_ROOT
 from assistant.text import sentence_spans, slugify
 from assistant.themes import load_taxonomy
-from fake_openai import error, fake_openai, reply, reply_json, slow  # noqa: F401
+from fake_openai import error, reply, reply_json, slow
 from test_llm import dead_url
 
 KEY = "sk-engine-test-secret-456"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from test_workshop_postgres import URL, pg_settings  # noqa: F401  (a fresh schema per test)
+from conftest import TEST_DATABASE_URL as URL
 
 from assistant.chat import ChatContext, ChatTurn
 from assistant.models import Action, ActionPlan, Citation

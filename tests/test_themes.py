@@ -143,7 +143,7 @@ def test_load_taxonomy_reads_a_minimal_valid_file(tmp_path):
     ("text", "message"),
     [
         ("themes: [unclosed", "not valid YAML"),
-        ("- just\n- a list\n", "must be a mapping"),
+        ("- just\n- a list\n", "must hold a mapping"),
         ("themes: []\n", "fallback"),
         (GOOD.replace("cues: [data]", "cues: []"), "at least one cue"),
         (GOOD + "  - id: data_sharing\n    label: D\n    description: d\n    cues: [x]\n", "repeated: data_sharing"),

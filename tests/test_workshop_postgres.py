@@ -6,38 +6,15 @@ started by ``scripts/start_postgres.sh``; skipped otherwise.
 
 from __future__ import annotations
 
-import os
-import uuid
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine
 from workshop_helpers import check_hammer, draft, hammer
 
 from assistant.db import engine_for
-from assistant.settings import Settings
 from assistant.workshop import DotsExhausted, WorkshopStore
 
-URL = os.environ.get("ASSISTANT_TEST_DATABASE_URL")
-
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(not URL, reason="ASSISTANT_TEST_DATABASE_URL is not set (see scripts/start_postgres.sh)"),
-]
-
-
-@pytest.fixture
-def pg_settings(tmp_path, monkeypatch) -> Settings:
-    """Settings on a fresh schema of the test server, so runs never see each other's rows."""
-    schema = f"ws_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(URL.replace("postgresql://", "postgresql+psycopg://", 1))
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in URL else "?"
-    monkeypatch.setenv("ASSISTANT_DATABASE_URL", f"{URL}{sep}options=-csearch_path%3D{schema}")
-    yield Settings(data_dir=tmp_path / "data")
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+pytestmark = pytest.mark.postgres
 
 
 def test_engine_is_postgres(pg_settings):
