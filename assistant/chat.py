@@ -1,25 +1,27 @@
-"""The chat: intents, entity matching, cited answers and plan refinement.
+"""The chat: intents, cited answers and plan changes, one conversation turn at a time.
 
 No Streamlit here: ``Chat.respond`` turns a message (plus the current plan and
 the conversation context) into a typed ``ChatTurn`` that the app renders and
 the store persists. Every quote in a turn is checked against its passage with
 ``assistant.citations``; an unverified quote is marked as such, never shown as
-verified.
+verified. Entity matching lives in ``assistant.entities``; plan edits in words
+in ``assistant.refine``.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Generator, Iterator
-from difflib import get_close_matches
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field
 
 from .citations import verify_all
+from .entities import WORD, Entities
 from .export import escape_markdown, to_markdown
-from .models import RAG, Action, ActionPlan, Citation, Finding, Passage, Report
+from .models import Action, ActionPlan, Citation, Finding, Passage, Report
 from .planner import good_practice
+from .refine import PlanChange, RefineError, apply_instruction, looks_like_edit
 from .text import fold, slugify
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -32,23 +34,6 @@ Intent = Literal[
     "empty", "too_long", "help", "clarify", "export", "refine", "plan", "actions", "learn",
     "compare", "shortfalls", "strengths", "about", "question",
 ]
-
-# Words that name a kind of authority rather than one authority.
-_GENERIC = {
-    "county", "council", "city", "borough", "district", "metropolitan", "royal", "of", "the", "and",
-    "with", "upon", "on", "in", "north", "south", "east", "west", "london", "isle", "isles",
-}
-# Everyday words never taken as an abbreviation of an authority name.
-_COMMON = {
-    "what", "does", "have", "with", "from", "about", "were", "where", "which", "their", "there", "this",
-    "that", "they", "them", "then", "than", "show", "tell", "list", "main", "make", "more", "most", "much",
-    "some", "many", "care", "plan", "data", "gaps", "good", "work", "help", "each", "both", "into", "over",
-    "should", "could", "would", "draft", "action", "actions", "compare", "learn", "report", "reports",
-    "black", "people", "local", "authority", "authorities", "partner", "partners", "health", "hospital",
-    "support", "sector", "other", "same", "long", "high", "best", "well", "also", "just", "staff", "line",
-    "team", "teams", "carer", "carers", "service", "services",
-}
-_WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
 
 _EXPORT = re.compile(r"\b(export|download)\b")
 _PLAN = re.compile(
@@ -65,17 +50,6 @@ _STRENGTHS = re.compile(r"strength|good practice|work(s|ed|ing)? well|\bpositive
 _ABOUT = re.compile(r"\b(say|says|said|about|regarding|on)\b")
 _HELP = re.compile(r"^\s*(help|hi|hello|hey|what can you do|\?)\W*$")
 _TWO_SIDES = re.compile(r"\b(both|two|all|each|every)\b.{0,20}\b(authorit|council|report)")
-
-
-class PlanChange(BaseModel):
-    """One change to the plan, confirmed to the user."""
-
-    kind: Literal["new_plan", "add", "remove", "update", "replace"]
-    action_id: str | None = None
-    field: str | None = None
-    old: str | None = None
-    new: str | None = None
-    summary: str
 
 
 class Download(BaseModel):
@@ -143,85 +117,8 @@ class _Citations:
 def first_sentence_quote(passage: Passage, query: str = "") -> str:
     """The passage sentence that shares most words with ``query`` (verbatim)."""
     sentences = passage.sentence_texts() or [passage.text]
-    words = set(_WORD.findall(fold(query).lower()))
-    return max(sentences, key=lambda s: (len(words & set(_WORD.findall(fold(s).lower()))), -sentences.index(s)))
-
-
-# --------------------------------------------------------------------------- entities
-
-
-class Entities:
-    """Authorities, statements and themes named in a message, matched tolerantly.
-
-    Authority names come from the corpus: full names, their distinctive words
-    ("Durham"), prefixes of those words ("Glos"), and close misspellings.
-    """
-
-    def __init__(self, reports: list[Report], taxonomy):
-        self.reports = reports
-        self.taxonomy = taxonomy
-        self.authorities = sorted({r.authority for r in reports})
-        self._words = {a: [w for w in _WORD.findall(fold(a).lower()) if w not in _GENERIC] for a in self.authorities}
-
-    def authorities_in(self, message: str) -> list[str]:
-        """Authorities named in ``message``, in order of first mention."""
-        folded = fold(message)
-        text = folded.lower()
-        tokens = [(m.start(), m.group(), folded[m.start()].isupper()) for m in _WORD.finditer(text)]
-        found: dict[str, int] = {}
-        for name in self.authorities:
-            full = re.search(r"\b" + re.escape(fold(name).lower()) + r"\b", text)
-            pos = full.start() if full else self._word_match(name, tokens)
-            if pos is not None:
-                found[name] = pos
-        return sorted(found, key=lambda a: found[a])
-
-    def _word_match(self, name: str, tokens: list[tuple[int, str, bool]]) -> int | None:
-        """A distinctive word of the name, its abbreviation ("Glos", capitalised) or a close misspelling."""
-        distinct = self._words[name]
-        for pos, tok, capital in tokens:
-            tok = tok.removesuffix("'s")
-            if tok in distinct or (tok.endswith("s") and tok[:-1] in distinct):
-                return pos
-            if tok in _COMMON or len(tok) < 4:
-                continue
-            if capital and any(_abbreviates(tok, w) for w in distinct):
-                return pos
-            if len(tok) >= 6 and get_close_matches(tok, distinct, n=1, cutoff=0.85):
-                return pos
-        return None
-
-    def strip_authorities(self, message: str) -> str:
-        text = fold(message)
-        for name in self.authorities:
-            text = re.sub(re.escape(fold(name)) + r"(?:'s)?", " ", text, flags=re.I)
-            for w in self._words[name]:
-                text = re.sub(r"\b" + re.escape(w) + r"(?:'s)?\b", " ", text, flags=re.I)
-        return text
-
-    def theme(self, message: str) -> str | None:
-        """The theme the message is about, via the taxonomy's synonyms."""
-        return self.taxonomy.match(self.strip_authorities(message))
-
-    def reports_of(self, authority: str, message: str = "") -> list[Report]:
-        """The authority's reports, narrowed to a quality statement the message names."""
-        mine = [r for r in self.reports if r.authority == authority]
-        if len(mine) <= 1:
-            return mine
-        words = {w.removesuffix("s") for w in _WORD.findall(fold(message).lower())}
-        named = [
-            r for r in mine
-            if {w.removesuffix("s") for w in _WORD.findall(fold(r.quality_statement).lower()) if len(w) > 4} & words
-        ]
-        return named or mine
-
-
-def _abbreviates(short: str, word: str) -> bool:
-    """"glos" abbreviates "gloucestershire": same first three letters, the rest in order, clearly shorter."""
-    if short[:3] != word[:3] or len(word) < len(short) + 2:
-        return False
-    rest = iter(word[3:])
-    return all(ch in rest for ch in short[3:])
+    words = set(WORD.findall(fold(query).lower()))
+    return max(sentences, key=lambda s: (len(words & set(WORD.findall(fold(s).lower()))), -sentences.index(s)))
 
 
 # --------------------------------------------------------------------------- the chat
@@ -435,7 +332,7 @@ class _Responder:
         return self._reply("clarify", f"Which authority do you mean? The reports cover: {names}.")
 
     def _theme_label(self, theme_id: str) -> str:
-        return theme_label(self.a.taxonomy, theme_id)
+        return self.a.taxonomy.label(theme_id)
 
     def _report_name(self, report: Report) -> str:
         score = f", score {report.score}" if report.score else ""
@@ -748,17 +645,6 @@ class _Responder:
         return "\n\n".join(lines)
 
 
-def theme_label(taxonomy, theme_id: str | None) -> str:
-    """A theme's display label (falls back to the id when the taxonomy does not know it)."""
-    if not theme_id:
-        return "General"
-    try:
-        theme = taxonomy.theme(theme_id)
-    except KeyError:
-        theme = None
-    return getattr(theme, "label", None) or theme_id.replace("_", " ").replace("-", " ").capitalize()
-
-
 def _renumber_markers(text: str, cited: list[Citation], markers: dict[str, str]) -> str:
     """Map an engine's ``[n]`` markers (1-based over its citations) to this turn's numbering."""
 
@@ -769,164 +655,3 @@ def _renumber_markers(text: str, cited: list[Citation], markers: dict[str, str])
         return ""
 
     return re.sub(r"\[(\d+)\]", sub, text)
-
-
-# --------------------------------------------------------------------------- plan refinement
-
-class RefineError(ValueError):
-    """An instruction the deterministic parser cannot apply; the message says why."""
-
-
-_EDIT_START = re.compile(
-    r"^\s*(?:please\s+|can you\s+|could you\s+)?(make|set|change|update|remove|delete|drop|mark|assign|rename|"
-    r"give|move|flag|prioriti[sz]e|deprioriti[sz]e|add\s+(?:an?\s+|another\s+)?(?:new\s+)?(?:action|measure))\b",
-    re.I,
-)
-_ACTION_REF = re.compile(r"\baction\s*#?\s*(\d+)\b|\bA(\d+)\b", re.I)
-_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
-             "eighth": 8, "ninth": 9, "tenth": 10}
-_RAG_WORDS: dict[str, RAG] = {"not started": "Not started", "green": "Green", "amber": "Amber", "red": "Red",
-                              "completed": "Complete", "complete": "Complete", "done": "Complete"}
-_TAIL_REF = re.compile(r"\s+(?:for|of|on|in)\s+(?:action\s*#?\s*\d+|a\d+|the\s+[\w' -]+?\s+action)\s*$", re.I)
-_ADD_ACTION = re.compile(r"^\s*(?:please\s+)?add\s+(?:an?\s+|another\s+)?(?:new\s+)?action\s*(?:to\s+|that\s+|for\s+|:|-)?\s*(?P<v>.+)$",
-                         re.I | re.S)
-_ADD_MEASURE = re.compile(r"^\s*(?:please\s+)?add\s+(?:an?\s+|another\s+)?measure\s*(?:of\s+success\s*)?:?\s*(?P<v>.+?)\s+"
-                          r"(?:to|for)\s+(?P<ref>action\s*#?\s*\d+|a\d+|the\s+[\w' -]+?\s+action)\s*\.?\s*$", re.I | re.S)
-
-
-def looks_like_edit(message: str) -> bool:
-    """True when the message is an instruction to change the plan rather than a question."""
-    if _ADD_ACTION.match(message) or _ADD_MEASURE.match(message):
-        return True
-    return bool(_EDIT_START.match(message)) and bool(
-        _ACTION_REF.search(message) or re.search(r"\baction\b|\bactions\b", message, re.I)
-    )
-
-
-def apply_instruction(plan: ActionPlan, instruction: str, taxonomy, playbook) -> tuple[ActionPlan, list[PlanChange]]:
-    """Apply one plain-English edit to a copy of ``plan``. Raises ``RefineError`` when it cannot."""
-    plan = plan.model_copy(deep=True)
-    text = instruction.strip()
-    if m := _ADD_ACTION.match(text):
-        return plan, [_add_user_action(plan, m.group("v"), taxonomy, playbook)]
-    if m := _ADD_MEASURE.match(text):
-        action = _target(plan, m.group("ref"), taxonomy)
-        measure = _clean_value(m.group("v"))
-        action.measures.append(measure)
-        return plan, [PlanChange(kind="update", action_id=action.id, field="measures", new=measure,
-                                 summary=f"added the measure “{measure}” to {action.id}.")]
-    lower = fold(text).lower()
-    action = _target(plan, text, taxonomy)
-    if re.match(r"^\s*(?:please\s+)?(remove|delete|drop)\b", lower):
-        plan.actions.remove(action)
-        old_id = action.id
-        plan.renumber()
-        renumbered = f" The remaining {len(plan.actions)} actions are renumbered A1–A{len(plan.actions)}." if plan.actions else ""
-        return plan, [PlanChange(kind="remove", action_id=old_id, old=action.title,
-                                 summary=f"removed {old_id} “{action.title}”.{renumbered}")]
-    for field, value in _edits(text, lower):
-        old = getattr(action, field)
-        setattr(action, field, value)
-        return plan, [PlanChange(kind="update", action_id=action.id, field=field, old=str(old), new=str(value),
-                                 summary=f"{action.id} {_FIELD_NAMES[field]}: {old} → {value}.")]
-    raise RefineError(
-        "I understood which action you mean but not what to change. Try: *make action 2 owned by the Head of "
-        "Commissioning*, *set the timescale of action 1 to 6 months*, *mark action 1 amber*, *make action 3 high "
-        "priority*, *rename action 2 to …*, *remove action 4*, or *add an action to …*."
-    )
-
-
-_FIELD_NAMES = {"owner": "owner", "timescale": "timescale", "rag": "RAG status", "priority": "priority", "title": "title"}
-
-
-def _edits(text: str, lower: str) -> Iterator[tuple[str, str]]:
-    """(field, value) pairs the instruction asks for, most specific first."""
-    if m := re.search(r"\bowned by\s+(?P<v>.+)$", text, re.I) or re.search(
-        r"\bowner\b.*?\b(?:to|is|as|be|=|:)\s+(?P<v>.+)$", text, re.I
-    ) or re.search(r"\bassign\w*\b.*?\bto\s+(?P<v>.+)$", text, re.I):
-        yield "owner", _clean_value(m.group("v"), drop_article=True)
-    elif m := re.search(r"\b(?:timescale|deadline|time ?frame|due date|target date)\b.*?\b(?:to|is|as|be|=|:)\s+(?P<v>.+)$", text, re.I) \
-            or re.search(r"\bdue\s+(?P<v>(?:in|by|within)\s+.+)$", text, re.I):
-        yield "timescale", _clean_value(m.group("v"))
-    elif m := re.search(r"\brename\b.*?\bto\s+(?P<v>.+)$|\btitle\b.*?\bto\s+(?P<v2>.+)$", text, re.I):
-        yield "title", _clean_value(m.group("v") or m.group("v2"))
-    elif m := re.search(r"\b(high|medium|low)(?:\s+|-)priority\b|\bpriority\b.*?\b(high|medium|low)\b", lower):
-        yield "priority", (m.group(1) or m.group(2)).capitalize()
-    elif re.match(r"^\s*(?:please\s+)?prioriti[sz]e\b", lower):
-        yield "priority", "High"
-    elif re.match(r"^\s*(?:please\s+)?deprioriti[sz]e\b", lower):
-        yield "priority", "Low"
-    elif m := re.search(r"\b(not started|green|amber|red|completed|complete|done)\b", lower):
-        yield "rag", _RAG_WORDS[m.group(1)]
-
-
-def _clean_value(value: str, drop_article: bool = False) -> str:
-    value = _TAIL_REF.sub("", value.strip()).strip().rstrip(".!;,").strip().strip("\"'“”‘’").strip()
-    if drop_article:
-        value = re.sub(r"^the\s+", "", value, flags=re.I)
-    if not value:
-        raise RefineError("The new value is empty.")
-    if len(value) > 300:
-        raise RefineError("That value is too long for a plan field (300 characters at most).")
-    return value[0].upper() + value[1:]
-
-
-def _target(plan: ActionPlan, text: str, taxonomy) -> Action:
-    """The action an instruction refers to: by number, ordinal, or theme/title words."""
-    if not plan.actions:
-        raise RefineError("The plan has no actions yet.")
-    ids = ", ".join(a.id for a in plan.actions)
-    if m := _ACTION_REF.search(text):
-        n = int(m.group(1) or m.group(2))
-        action = plan.action(f"A{n}")
-        if action is None:
-            raise RefineError(f"There is no action {n}; the plan has {ids}.")
-        return action
-    lower = fold(text).lower()
-    if m := re.search(r"\b(" + "|".join(_ORDINALS) + r"|last)\s+action\b", lower):
-        word = m.group(1)
-        return plan.actions[-1] if word == "last" else _nth(plan, _ORDINALS[word], ids)
-    m = re.search(r"((?:[\w'-]+\s+){1,4})action\b", lower)
-    if m:
-        words = re.split(r"\b(?:the|of|for|on|to|set|make|mark|change|remove|delete|drop|rename|give)\b", m.group(1))[-1].strip()
-        if words:
-            return _by_words(plan, words, taxonomy, ids)
-    raise RefineError(f"Which action? Say *action 2* (the plan has {ids}) or name its theme, e.g. *the co-production action*.")
-
-
-def _nth(plan: ActionPlan, n: int, ids: str) -> Action:
-    if n > len(plan.actions):
-        raise RefineError(f"There is no action {n}; the plan has {ids}.")
-    return plan.actions[n - 1]
-
-
-def _by_words(plan: ActionPlan, words: str, taxonomy, ids: str) -> Action:
-    theme = taxonomy.match(words)
-    matches = [a for a in plan.actions if theme and a.theme == theme]
-    if not matches:
-        wanted = set(_WORD.findall(words))
-        matches = [a for a in plan.actions if wanted and wanted <= set(_WORD.findall(fold(a.title + " " + a.action).lower()))]
-    if len(matches) == 1:
-        return matches[0]
-    if not matches:
-        raise RefineError(f"No action in the plan matches “{words}”; the plan has {ids}.")
-    listed = "; ".join(f"{a.id} {a.title}" for a in matches)
-    raise RefineError(f"Several actions match “{words}”: {listed}. Say which by number.")
-
-
-def _add_user_action(plan: ActionPlan, text: str, taxonomy, playbook) -> PlanChange:
-    what = _clean_value(text)
-    theme = taxonomy.match(what) or taxonomy.fallback.id
-    play = playbook.play(theme)
-    months = sorted(lever.months for lever in play.levers)[len(play.levers) // 2]
-    title = what if len(what) <= 80 else what[:77].rsplit(" ", 1)[0] + "…"
-    action = Action(
-        id=f"A{len(plan.actions) + 1}", title=title, theme=theme, action=what.rstrip(".") + ".",
-        owner=play.owners[0], timescale=f"{months} months", priority=play.priority,
-        no_good_practice_note="Added in conversation: no report evidence cited yet.",
-    )
-    plan.actions.append(action)
-    plan.renumber()
-    return PlanChange(kind="add", action_id=action.id, new=action.title,
-                      summary=f"added {action.id} “{action.title}” (owner {action.owner}, {action.timescale}: "
-                              "suggested from the playbook; change them if needed).")

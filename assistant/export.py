@@ -72,12 +72,7 @@ def engine_name(engine: str) -> str:
 
 def theme_name(theme: str, taxonomy=None) -> str:
     """A theme's label from the taxonomy when given, else its id made readable."""
-    if taxonomy is not None:
-        try:
-            return taxonomy.label(theme)
-        except KeyError:
-            pass
-    return theme.replace("_", " ").capitalize()
+    return taxonomy.label(theme) if taxonomy is not None else theme.replace("_", " ").capitalize()
 
 
 def _date(today: date | None) -> str:

@@ -119,10 +119,8 @@ def draft_plan(
 
 def theme_label(taxonomy, playbook: Playbook, theme_id: str) -> str:
     """The theme's label for use inside a sentence ("data and information sharing")."""
-    try:
-        label = taxonomy.label(theme_id)
-    except (KeyError, AttributeError):
-        label = playbook.play(theme_id).label
+    known = taxonomy is not None and theme_id in taxonomy.ids
+    label = taxonomy.label(theme_id) if known else playbook.play(theme_id).label
     return _lower_initial(label)
 
 

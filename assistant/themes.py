@@ -193,8 +193,13 @@ class Taxonomy(BaseModel):
         """Every word of the theme's cues (normalised), e.g. to compare clauses beyond their theme."""
         return self._cue_tokens.get(theme_id, frozenset())
 
-    def label(self, theme_id: str) -> str:
-        return self.theme(theme_id).label
+    def label(self, theme_id: str | None) -> str:
+        """Display label of a theme; an id this taxonomy does not know (e.g. from a model or an
+        older plan) is shown readably rather than failing, and no theme at all is "General"."""
+        if not theme_id:
+            return "General"
+        theme = self._by_id.get(theme_id)
+        return theme.label if theme else re.sub(r"[_-]+", " ", theme_id).strip().capitalize()
 
     def scores(self, text: str) -> dict[str, float]:
         """Raw cue weights per theme for ``text`` (themes with no cue are absent)."""

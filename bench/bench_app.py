@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from test_e2e_browser import CHROMIUM, ask, browser_page, running_app  # noqa: E402
+from browser_helpers import CHROMIUM, ask, browser_page, running_app  # noqa: E402
 
 from assistant.chat import Chat  # noqa: E402
 from assistant.service import Assistant  # noqa: E402

@@ -20,8 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assistant import findings as findings_module  # noqa: E402
-from assistant import themes as themes_module  # noqa: E402
+from assistant.datafiles import clear_cache  # noqa: E402
 from assistant.findings import find_findings  # noqa: E402
 from assistant.models import Report  # noqa: E402
 from assistant.reports import parse_file  # noqa: E402
@@ -39,8 +38,7 @@ def bench_findings(reports: Sequence[Report], prompts_dir: Path = PROMPTS) -> di
     """
     if not reports:
         raise ValueError("bench_findings needs at least one report")
-    themes_module._load.cache_clear()
-    findings_module._load.cache_clear()
+    clear_cache()
     start = time.perf_counter()
     taxonomy = load_taxonomy(prompts_dir)
     find_findings(reports[0], taxonomy)

@@ -23,9 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assistant import findings as findings_module  # noqa: E402
-from assistant import playbook as playbook_module  # noqa: E402
-from assistant import themes as themes_module  # noqa: E402
+from assistant.datafiles import clear_cache  # noqa: E402
 from assistant.findings import find_findings  # noqa: E402
 from assistant.models import Report  # noqa: E402
 from assistant.planner import draft_plan  # noqa: E402
@@ -45,8 +43,7 @@ def bench_plan(reports: Sequence[Report], prompts_dir: Path = PROMPTS) -> dict[s
     """Time findings + plan: the first report cold (data files loaded) and warm, then every report."""
     if not reports:
         raise ValueError("bench_plan needs at least one report")
-    for module in (themes_module, findings_module, playbook_module):
-        module._load.cache_clear()
+    clear_cache()
     start = time.perf_counter()
     taxonomy, playbook = load_taxonomy(prompts_dir), load_playbook(prompts_dir)
     others = [(r, find_findings(r, taxonomy)) for r in reports[1:]]  # the corpus the plan borrows from

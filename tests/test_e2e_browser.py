@@ -8,29 +8,15 @@ port. Screenshots go to ``test-output/`` (and to ``docs/screenshots/`` when
 from __future__ import annotations
 
 import html
-import os
 import re
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from browser_helpers import CHROMIUM, OUTPUT, ask, browser_page, running_app, screenshot
 
-from assistant.settings import PROJECT_ROOT, Settings
+from assistant.settings import Settings
 from assistant.store import Store
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
-OUTPUT = PROJECT_ROOT / "test-output"
-DOCS = PROJECT_ROOT / "docs" / "screenshots"
-STARTUP_TIMEOUT = 120
 
 pytestmark = [
     pytest.mark.browser,
@@ -38,85 +24,10 @@ pytestmark = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = STARTUP_TIMEOUT) -> float:
-    """Seconds until ``/_stcore/health`` answers ok."""
-    start = time.perf_counter()
-    while time.perf_counter() - start < timeout:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {proc.returncode}: {proc.stdout.read()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return time.perf_counter() - start
-        except OSError:
-            time.sleep(0.1)
-    raise TimeoutError(f"streamlit did not answer {url}/_stcore/health within {timeout}s")
-
-
-@contextmanager
-def running_app(root: Path, env_extra: dict[str, str] | None = None):
-    """A streamlit server on temp folders under ``root``; yields (url, process, seconds to health)."""
-    seeds = root / "seeds"
-    if not seeds.exists():
-        shutil.copytree(PROJECT_ROOT / "seeds", seeds)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "ASSISTANT_", "CHROMA_"))}
-    env.update(ASSISTANT_SEEDS_DIR=str(seeds), ASSISTANT_VECTORSTORE_DIR=str(root / "vectorstore"),
-               ASSISTANT_DATA_DIR=str(root / "data"), **(env_extra or {}))
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "assistant/app/main.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
-    try:
-        url = f"http://127.0.0.1:{port}"
-        yield url, proc, wait_healthy(url, proc)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
-@contextmanager
-def browser_page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(accept_downloads=True, viewport={"width": 1400, "height": 1100})
-            page.set_default_timeout(60_000)
-            yield page
-        finally:
-            browser.close()
-
-
-def ask(page, message: str) -> None:
-    box = page.get_by_test_id("stChatInputTextArea")
-    box.fill(message)
-    box.press("Enter")
-
-
 def wait_idle(page) -> None:
     """Until the script has finished running (the running indicator is gone)."""
     page.wait_for_timeout(300)
     page.get_by_test_id("stStatusWidget").wait_for(state="detached", timeout=60_000)
-
-
-def screenshot(page, name: str) -> None:
-    OUTPUT.mkdir(exist_ok=True)
-    page.screenshot(path=str(OUTPUT / name), full_page=True)
-    if os.environ.get("DOCS_SCREENSHOTS") == "1":
-        DOCS.mkdir(parents=True, exist_ok=True)
-        shutil.copy(OUTPUT / name, DOCS / name)
 
 
 def unescape_markdown(text: str) -> str:

@@ -8,79 +8,29 @@ follows and, after a reload, is still in.
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+from browser_helpers import CHROMIUM, launch_chromium, running_app
 from workshop_helpers import draft
 
 from assistant.db import engine_for
-from assistant.settings import PROJECT_ROOT
-from assistant.workshop import WorkshopStore, format_join_code
+from assistant.workshop import format_join_code
+from assistant.workshop_store import WorkshopStore
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
 WAIT_MS = 90_000
 #: The first page of the main app builds the search index: slow on a busy 2-core machine.
 FIRST_LOAD_MS = 240_000
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError("streamlit did not start")
-
-
 @pytest.fixture
 def server(settings, tmp_path: Path):
-    if not Path(CHROMIUM).exists():
+    if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is not installed")
-    port = _free_port()
-    env = {
-        **os.environ,
-        "ASSISTANT_DATA_DIR": str(settings.data_dir),
-        "ASSISTANT_SEEDS_DIR": str(settings.seeds_dir),
-        "ASSISTANT_VECTORSTORE_DIR": str(settings.vectorstore_dir),
-    }
-    log = open(tmp_path / "streamlit.log", "wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "assistant/app/main.py", "--server.headless", "true",
-         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
-        cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, proc)
+    with running_app(tmp_path) as (url, _proc, _):  # the settings fixture's folders under tmp_path
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 def test_facilitator_and_participant_in_two_browsers(server, settings):
@@ -92,7 +42,7 @@ def test_facilitator_and_participant_in_two_browsers(server, settings):
     code = format_join_code(created.join_code)
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = launch_chromium(pw)
         try:
             fac = browser.new_context().new_page()
             par = browser.new_context().new_page()

@@ -15,7 +15,8 @@ from collections.abc import Iterator
 import pytest
 from pydantic import SecretStr
 
-from assistant.engines.openai import FALLBACK_ENGINE, AnswerStream, OpenAIEngine, neutralise
+from assistant.engines.openai import FALLBACK_ENGINE, GOOD_PRACTICE_PER_THEME, OpenAIEngine
+from assistant.engines.prompting import neutralise, passage_block
 from assistant.llm import LLM, Backoff
 from assistant.models import (
     Action,
@@ -30,6 +31,7 @@ from assistant.models import (
     SentenceSpan,
     TokenUsage,
 )
+from assistant.planner import good_practice
 from assistant.playbook import load_playbook
 from assistant.settings import PROJECT_ROOT
 from assistant.text import sentence_spans, slugify
@@ -260,6 +262,22 @@ def test_no_good_practice_gets_the_playbook_note(engine, fake_openai, playbook, 
     assert "(none found in the other reports" in fake_openai.requests[0].body["messages"][1]["content"]
 
 
+def test_good_practice_offered_is_the_planners_from_other_authorities_only(engine, fake_openai, playbook, taxonomy):
+    own = make_report("Northshire", "Safeguarding", 4, [
+        "I feel safe.", "We keep people safe.", "Northshire staff shared one care record across all teams."])
+    own_findings = report_findings(own, [finding(own, "g01", "strength", "data_sharing", own.passages[2],
+                                                 "Northshire staff shared one care record across all teams.")])
+    others = [(own, own_findings), (SOUTH, SOUTH_FINDINGS)]
+    fake_openai.script(reply_json({"actions": [GOOD_ACTION]}))
+    plan = engine.plan(NORTH, NORTH_FINDINGS, others)
+    [expected] = good_practice("data_sharing", NORTH, others, playbook, shortfall=S1.citations[0].quote,
+                               taxonomy=taxonomy, limit=GOOD_PRACTICE_PER_THEME)
+    prompt = fake_openai.requests[0].body["messages"][1]["content"]
+    assert passage_block(SOUTH.passages[2], theme="data_sharing", strength=expected.summary) in prompt
+    assert own.passages[2].id not in prompt
+    assert [gp.authority for gp in plan.actions[0].good_practice] == ["Southshire"]
+
+
 def test_no_shortfalls_means_no_model_call(engine, fake_openai, playbook):
     plan = engine.plan(NORTH, report_findings(NORTH, []), [])
     assert plan.actions == [] and not fake_openai.requests
@@ -423,32 +441,6 @@ def test_refine_failure_leaves_the_plan_unchanged_with_a_note(engine, fake_opena
     refined = engine.refine(plan_of_two(), "make A1 red")
     assert refined.actions == plan_of_two().actions
     assert refined.notes[-1].endswith("failed with HTTP 503 after 1 retry; the plan was not changed.")
-
-
-# -- the stream splitter -------------------------------------------------------
-
-
-@pytest.mark.parametrize("size", [1, 3, 1000])
-def test_answer_stream_splitter_is_chunking_independent(size):
-    text = (f"Gaps [p:{P3}] and [p:unknown/p1] more [p:{P4}; p:{P3}].\n**Citations:**\n"
-            '{"citations": []}')
-    stream = AnswerStream({P3, P4})
-    shown = "".join(stream.feed(text[i : i + size]) for i in range(0, len(text), size)) + stream.finish()
-    assert shown.strip() == "Gaps [1] and more [2][1]."
-    assert stream.text([Citation(passage_id=P4, quote="q")]) == "Gaps and more [1]."
-    assert stream.order == [P3, P4] and json.loads(stream.tail.split("\n", 1)[1]) == {"citations": []}
-
-
-def test_answer_stream_holds_back_a_possible_citations_line():
-    stream = AnswerStream(set())
-    assert stream.feed("Answer text.\nCit") == "Answer text.\n"
-    assert stream.feed("y councils agree.") == "City councils agree."
-
-
-def test_answer_stream_hides_a_leading_think_block():
-    stream = AnswerStream({P3})
-    shown = [stream.feed(c) for c in ("<thi", "nk>Cite p03, [p:evil]", "?</think>\n", "Yes", f" [p:{P3}].")]
-    assert "".join(shown) + stream.finish() == "Yes [1]."
 
 
 # -- wired as the app wires it: get_engine, real seed reports, real built-in fallback ------

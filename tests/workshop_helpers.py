@@ -15,7 +15,8 @@ from assistant.models import (
     ReportFindings,
 )
 from assistant.settings import PROJECT_ROOT
-from assistant.workshop import WorkshopDraft, build_agenda, load_workshop_prompts
+from assistant.workshop import WorkshopDraft
+from assistant.workshop_agenda import build_agenda, load_workshop_prompts
 
 REPORT = "testshire/partnerships-and-communities"
 PROMPTS_DIR: Path = PROJECT_ROOT / "prompts"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assistant.chat import ChatTurn, same_action, theme_label
+from assistant.chat import ChatTurn, same_action
 from assistant.export import escape_markdown
 from assistant.citations import locate, quote_in_passage
 from assistant.models import Action, ActionPlan, Citation
@@ -71,7 +71,7 @@ def citation_chips(citations: list[Citation], key: str) -> None:
 
 
 def action_header(action: Action) -> str:
-    label = theme_label(state.assistant().taxonomy, action.theme)
+    label = state.assistant().taxonomy.label(action.theme)
     return (f"**{action.id}. {escape_markdown(action.title)}** · {escape_markdown(label)} · owner: {escape_markdown(action.owner)} · "
             f"{escape_markdown(action.timescale)} · {action.rag} · {action.priority} priority")
 

@@ -12,7 +12,8 @@ import streamlit as st
 
 from assistant.db import engine_for
 from assistant.settings import Settings
-from assistant.workshop import AgendaItem, WorkshopStore
+from assistant.workshop import AgendaItem
+from assistant.workshop_store import WorkshopStore
 from assistant.export import escape_markdown
 
 JOIN_PARAM = "join"

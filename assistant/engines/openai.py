@@ -2,32 +2,29 @@
 
 Works with any OpenAI-compatible endpoint through ``assistant.llm.LLM``. The
 prompts are files in ``prompts/`` (``system.md``, ``findings.md``,
-``actions.md``, ``answer.md``, ``refine.md``); the theme taxonomy and the
-playbook go in as compact guidance. Report text is untrusted: it is sent only
-inside ``<passage>`` elements with tag lookalikes neutralised, and whatever the
-model returns is checked: every citation must name a passage it was given and
-quote it verbatim (``citations.verify(..., correct=True)``), and a finding or
-action left with no verified evidence is dropped with a visible note. When the
-endpoint fails for good (unreachable, 401, 429/5xx after retries, output that
-does not parse after one retry) the built-in engine answers instead, and the
-returned object says so in its notes and ``engine`` field.
+``actions.md``, ``answer.md``, ``refine.md``), rendered by ``prompting``, which
+also delimits the untrusted report text; ``answer_stream`` splits a streamed
+answer into prose and its citations; the good practice offered for a plan is
+what ``planner.good_practice`` finds. Whatever the model returns is checked:
+every citation must name a passage it was given and quote it verbatim
+(``citations.verify(..., correct=True)``), and a finding or action left with no
+verified evidence is dropped with a visible note. When the endpoint fails for
+good (unreachable, 401, 429/5xx after retries, output that does not parse
+after one retry) the built-in engine answers instead, and the returned object
+says so in its notes and ``engine`` field.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from difflib import SequenceMatcher
-from functools import lru_cache
-from pathlib import Path
-from string import Template
 from typing import Any, Literal, get_args
 
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from .. import planner
 from ..citations import verify_all
 from ..llm import LLM, LLMError, parse_json
 from ..models import (
@@ -49,63 +46,26 @@ from ..playbook import Playbook
 from ..settings import Settings
 from ..text import fold
 from ..themes import Taxonomy
+from .answer_stream import AnswerStream
+from .prompting import (
+    finding_block,
+    good_practice_text,
+    messages,
+    passages_text,
+    plan_block,
+    playbook_text,
+    render_prompt,
+    report_slots,
+    taxonomy_text,
+)
 
 log = logging.getLogger(__name__)
 
 FALLBACK_ENGINE = "builtin (fallback)"
-#: Good-practice strengths offered to the model per shortfall theme.
+#: Other authorities' good practice offered to the model per shortfall theme.
 GOOD_PRACTICE_PER_THEME = 3
 #: Two actions whose texts are at least this similar say the same thing.
 DUPLICATE_RATIO = 0.9
-
-
-class PromptError(ValueError):
-    """A prompt file is missing or uses a placeholder nobody fills."""
-
-
-# --------------------------------------------------------------------------- prompts
-
-
-@lru_cache(maxsize=32)
-def _template(path: Path, mtime: float) -> Template:
-    return Template(path.read_text(encoding="utf-8"))
-
-
-def render_prompt(prompts_dir: Path, name: str, **slots: str) -> str:
-    """``prompts/<name>.md`` with its ``$slots`` filled; ``PromptError`` says what is wrong."""
-    path = Path(prompts_dir) / f"{name}.md"
-    if not path.is_file():
-        raise PromptError(f"prompt file not found: {path}")
-    try:
-        return _template(path.resolve(), path.stat().st_mtime).substitute(slots)
-    except (KeyError, ValueError) as err:
-        raise PromptError(f"{path}: placeholder {err} is not one of {', '.join(sorted(slots))}") from None
-
-
-_TAG_START = re.compile(r"<(?=\s*/?\s*[A-Za-z!?])")
-
-
-def neutralise(text: str) -> str:
-    """Untrusted text with anything that looks like a markup tag made inert."""
-    return _TAG_START.sub("\u2039", text)
-
-
-def _attr(value: object) -> str:
-    return " ".join(neutralise(str(value)).replace('"', "'").split())
-
-
-def passage_block(p: Passage, **extra: object) -> str:
-    """One passage as a delimited ``<passage>`` element the model can cite by id."""
-    attrs = {"id": p.id, "authority": p.authority, "statement": p.quality_statement, "section": p.section}
-    if p.subheading:
-        attrs["subheading"] = p.subheading
-    attrs.update({k: v for k, v in extra.items() if v})
-    head = " ".join(f'{k}="{_attr(v)}"' for k, v in attrs.items())
-    return f"<passage {head}>\n{neutralise(p.text)}\n</passage>"
-
-
-def _passages_text(passages: Sequence[Passage]) -> str:
-    return "\n\n".join(passage_block(p) for p in passages) or "(no passages were retrieved)"
 
 
 # --------------------------------------------------------------------------- response schemas
@@ -235,134 +195,6 @@ def _removed_note(count: int) -> list[str]:
     ]
 
 
-# --------------------------------------------------------------------------- streamed answers
-
-_MARKER = re.compile(r"([ \t]*)((?:\[\s*p:\s*[^\]]+?\s*\])+)", re.I)
-_MARKER_IDS = re.compile(r"\[\s*p:\s*([^\]]+?)\s*\]", re.I)
-_MARKER_SPLIT = re.compile(r"\s*[,;]\s*(?:p:\s*)?", re.I)
-_BARE_NUMBER = re.compile(r"[ \t]*\[\d+\]")
-_BLOCK = re.compile(r'^[ \t>*#_]*(?:citations[ \t*_]*:|```json|\{\s*"citations")', re.I | re.M)
-_BLOCK_HEADS = ("citations:", "```json", '{"citations"')
-_THINK_OPEN, _THINK_CLOSE = "<think>", "</think>"
-#: A "[" with no "]" within this many characters is not a marker in progress.
-_MARKER_MAX = 300
-
-
-def _markers(text: str, render: Callable[[str], str | None]) -> str:
-    """``text`` with each run of ``[p:<id>]`` markers rewritten id by id by ``render``.
-
-    Ids that ``render`` returns None for are dropped, with the space before the
-    run when nothing of it is left.
-    """
-
-    def sub(match: re.Match) -> str:
-        ids = [i.strip() for m in _MARKER_IDS.finditer(match.group(2)) for i in _MARKER_SPLIT.split(m.group(1))]
-        kept = list(dict.fromkeys(r for r in (render(i) for i in ids if i) if r is not None))
-        return match.group(1) + "".join(kept) if kept else ""
-
-    return _MARKER.sub(sub, text)
-
-
-class AnswerStream:
-    """Splits a streamed answer into prose and its trailing citations block.
-
-    ``feed`` returns the prose that is safe to show now: ``[p:<id>]`` markers
-    become ``[n]`` (numbered by first appearance) and markers to ids that were
-    not given are dropped; a marker or a possible ``Citations:`` line still
-    being written is held back until it is complete, and a leading
-    ``<think>`` block (reasoning models) is never shown.
-    """
-
-    def __init__(self, known_ids: set[str]):
-        self.known = known_ids
-        self.order: list[str] = []
-        self.tail: str | None = None
-        self._raw: list[str] = []
-        self._pending = ""
-        self._started = False
-
-    def feed(self, chunk: str) -> str:
-        if self.tail is not None:
-            self.tail += chunk
-            return ""
-        self._pending += chunk
-        if not self._started and not self._skip_thinking():
-            return ""
-        block = _BLOCK.search(self._pending)
-        if block:
-            out, self.tail, self._pending = self._pending[: block.start()], self._pending[block.start() :], ""
-            return self._emit(out)
-        cut = self._safe_length(self._pending)
-        out, self._pending = self._pending[:cut], self._pending[cut:]
-        return self._emit(out)
-
-    def finish(self) -> str:
-        out, self._pending = self._pending, ""
-        return self._emit(out)
-
-    @property
-    def marked(self) -> bool:
-        return bool(self.order)
-
-    @property
-    def raw(self) -> str:
-        """The prose with ``[p:<id>]`` markers to given passages only."""
-        return "".join(self._raw)
-
-    def text(self, citations: list[Citation]) -> str:
-        """The whole prose, its markers numbered over ``citations`` (unverified ones dropped)."""
-        index: dict[str, int] = {}
-        for i, c in enumerate(citations, start=1):
-            index.setdefault(c.passage_id, i)
-        prose = _BARE_NUMBER.sub("", self.raw)
-        text = _markers(prose, lambda pid: f"[{index[pid]}]" if pid in index else None)
-        return text.strip().removesuffix("```").rstrip()
-
-    def _skip_thinking(self) -> bool:
-        """Drop a leading ``<think>`` block; False while it (or its opening) is still arriving."""
-        head = self._pending.lstrip()
-        if len(head) < len(_THINK_OPEN) and _THINK_OPEN.startswith(head):
-            return False
-        if head.startswith(_THINK_OPEN):
-            end = head.find(_THINK_CLOSE)
-            if end < 0:
-                return False
-            self._pending = head[end + len(_THINK_CLOSE) :].lstrip()
-        self._started = True
-        return True
-
-    def _emit(self, text: str) -> str:
-        raw = _markers(text, self._canonical)
-        if raw:
-            self._raw.append(raw)
-        return _markers(raw, lambda pid: f"[{self.order.index(pid) + 1}]")
-
-    def _canonical(self, pid: str) -> str | None:
-        """``[p:<id>]`` for an id that was given (recording its order), else None."""
-        pid = pid if pid in self.known else pid.lower()
-        if pid not in self.known:
-            return None
-        if pid not in self.order:
-            self.order.append(pid)
-        return f"[p:{pid}]"
-
-    @staticmethod
-    def _safe_length(text: str) -> int:
-        line_start = text.rfind("\n") + 1
-        head = " ".join(text[line_start:].lstrip(" \t>*#_").lower().split())
-        cut = line_start if any(h.startswith(head) for h in _BLOCK_HEADS) else len(text)
-        bracket = text.rfind("[", 0, cut)
-        if bracket >= 0 and "]" not in text[bracket:cut] and cut - bracket < _MARKER_MAX:
-            cut = bracket
-        return len(text[:cut].rstrip(" \t"))  # a space may belong to a marker still to come
-
-
-def _ordered(citations: list[Citation], order: list[str]) -> list[Citation]:
-    """Citations of marked passages first, in marker order; the rest after."""
-    rank = {pid: i for i, pid in enumerate(order)}
-    return sorted(citations, key=lambda c: rank.get(c.passage_id, len(rank)))
-
-
 # --------------------------------------------------------------------------- the engine
 
 
@@ -390,10 +222,10 @@ class OpenAIEngine:
     def findings(self, report: Report) -> ReportFindings:
         prompt = self._messages(
             "findings",
-            **self._report_slots(report),
-            taxonomy=self._taxonomy_text(),
+            **report_slots(report),
+            taxonomy=taxonomy_text(self.taxonomy),
             fallback_theme=self.taxonomy.fallback.id,
-            passages=_passages_text(report.passages),
+            passages=passages_text(report.passages),
         )
         try:
             out, _ = self.llm.complete_json(prompt, FindingsOut)
@@ -445,15 +277,14 @@ class OpenAIEngine:
         if not shortfalls:
             return self._empty_plan(report, [self.playbook.message(
                 "no_shortfalls", authority=report.authority, statement=report.quality_statement)])
-        examples = self._good_practice_passages(shortfalls, others or [])
+        examples = self._good_practice_passages(report, shortfalls, others or [])
         prompt = self._messages(
             "actions",
-            **self._report_slots(report),
-            shortfalls="\n\n".join(self._finding_block(f) for f in shortfalls),
-            passages=_passages_text(report.passages),
-            good_practice="\n\n".join(passage_block(p, theme=t, strength=s) for p, t, s in examples.values())
-            or "(none found in the other reports for these themes)",
-            playbook=self._playbook_text(report, dict.fromkeys(f.theme for f in shortfalls)),
+            **report_slots(report),
+            shortfalls="\n\n".join(finding_block(f) for f in shortfalls),
+            passages=passages_text(report.passages),
+            good_practice=good_practice_text(examples.values()),
+            playbook=playbook_text(self.playbook, report, dict.fromkeys(f.theme for f in shortfalls)),
         )
         try:
             out, usage = self.llm.complete_json(prompt, ActionsOut)
@@ -526,24 +357,19 @@ class OpenAIEngine:
         plan.actions.append(action)
 
     def _good_practice_passages(
-        self, shortfalls: list[Finding], others: list[tuple[Report, ReportFindings]]
+        self, report: Report, shortfalls: list[Finding], others: list[tuple[Report, ReportFindings]]
     ) -> dict[str, tuple[Passage, str, str]]:
-        """Passages of other reports' strengths on the shortfalls' themes: id -> (passage, theme, strength)."""
-        themes = {f.theme for f in shortfalls}
-        per_theme: dict[str, int] = {}
+        """The passages ``planner.good_practice`` cites for each shortfall theme: id -> (passage, theme, summary)."""
+        reports = {other.id: other for other, _ in others}
         out: dict[str, tuple[Passage, str, str]] = {}
-        ranked = sorted(others, key=lambda rf: -(rf[0].score or 0))
-        for other, found in ranked:
-            passages = {p.id: p for p in other.passages}
-            for f in found.findings:
-                full = per_theme.get(f.theme, 0) >= GOOD_PRACTICE_PER_THEME
-                if f.kind != "strength" or f.theme not in themes or full:
-                    continue
-                cited = [passages[c.passage_id] for c in f.citations if c.verified and c.passage_id in passages]
-                if cited:
-                    per_theme[f.theme] = per_theme.get(f.theme, 0) + 1
-                    for p in cited:
-                        out.setdefault(p.id, (p, f.theme, f.summary))
+        for theme in dict.fromkeys(f.theme for f in shortfalls):
+            quotes = " ".join(c.quote for f in shortfalls if f.theme == theme for c in f.citations)
+            found = planner.good_practice(theme, report, others, self.playbook, shortfall=quotes,
+                                          taxonomy=self.taxonomy, limit=GOOD_PRACTICE_PER_THEME)
+            for gp in found:
+                passages = {p.id: p for p in reports[gp.report_id].passages}
+                for c in gp.citations:
+                    out.setdefault(c.passage_id, (passages[c.passage_id], theme, gp.summary))
         return out
 
     # -- answers -------------------------------------------------------------
@@ -557,7 +383,7 @@ class OpenAIEngine:
 
     def answer_stream(self, question: str, hits: list[SearchHit]) -> Iterator[str | Answer]:
         passages = {h.passage.id: h.passage for h in hits}
-        prompt = self._messages("answer", passages=_passages_text(list(passages.values())), question=question)
+        prompt = self._messages("answer", passages=passages_text(list(passages.values())), question=question)
         stream = AnswerStream(set(passages))
         usage = TokenUsage()
         started = False
@@ -578,7 +404,7 @@ class OpenAIEngine:
             yield from self._fallback_answer(question, hits, err, usage + err.usage, stream_it=not started)
             return
         citations, removed = checked(quotes, passages)
-        citations = _ordered(citations, stream.order)
+        citations = stream.ordered(citations)
         notes = _removed_note(removed)
         if quotes and not citations:
             notes.append("None of the model's citations could be verified against the passages, so none is shown.")
@@ -594,7 +420,7 @@ class OpenAIEngine:
         """The quotes of the citations block; one structured retry when it is missing or broken."""
         if stream.tail is not None:
             try:
-                return _parse_citations(stream.tail), TokenUsage()
+                return parse_json(stream.tail, CitationsOut).citations, TokenUsage()
             except ValueError as err:
                 log.warning("citations block did not parse: %s", err)
         elif not stream.marked:
@@ -632,11 +458,8 @@ class OpenAIEngine:
         if not plan.actions:
             return None
         rows = [a.model_dump(include=_EDITABLE | {"id", "theme"}) for a in plan.actions]
-        prompt = self._messages(
-            "refine", authority=plan.authority, statement=plan.quality_statement,
-            plan=f"<plan>\n{neutralise(json.dumps(rows, indent=1, ensure_ascii=False))}\n</plan>",
-            instruction=instruction.strip(),
-        )
+        prompt = self._messages("refine", authority=plan.authority, statement=plan.quality_statement,
+                                plan=plan_block(rows), instruction=instruction.strip())
         try:
             out, usage = self.llm.complete_json(prompt, RefineOut)
         except LLMError as err:
@@ -658,9 +481,7 @@ class OpenAIEngine:
     # -- helpers -------------------------------------------------------------
 
     def _messages(self, name: str, **slots: str) -> list[BaseMessage]:
-        prompts = self.settings.prompts_dir
-        return [SystemMessage(content=render_prompt(prompts, "system")),
-                HumanMessage(content=render_prompt(prompts, name, **slots))]
+        return messages(self.settings.prompts_dir, name, **slots)
 
     def _notice(self, err: LLMError) -> str:
         return f"The model at {self.llm.endpoint} {err.reason}; answered with the built-in engine."
@@ -669,15 +490,6 @@ class OpenAIEngine:
         return ActionPlan(authority=report.authority, quality_statement=report.quality_statement,
                           score=report.score, report_id=report.id, engine=self.name, notes=notes)
 
-    @staticmethod
-    def _report_slots(report: Report) -> dict[str, str]:
-        return {
-            "authority": _attr(report.authority),
-            "statement": _attr(report.quality_statement),
-            "score": f"{report.score} ({_attr(report.label)})" if report.score and report.label
-            else str(report.score or "not stated"),
-        }
-
     def _theme(self, proposed: str, text: str, citations: list[Citation], default: str | None = None) -> str:
         """The model's theme id when the taxonomy knows it; else the best match for the text."""
         known = {*self.taxonomy.ids, self.taxonomy.fallback.id}
@@ -685,30 +497,3 @@ class OpenAIEngine:
         if proposed in known:
             return proposed
         return default or self.taxonomy.best(text, [c.quote for c in citations])
-
-    def _taxonomy_text(self) -> str:
-        return "\n".join(f"- `{t.id}`: {t.label}. {t.description}" for t in self.taxonomy.themes)
-
-    def _playbook_text(self, report: Report, themes: Mapping[str, None]) -> str:
-        """Each theme's levers as compact lines, slots filled with this report's words."""
-        lines = []
-        for theme in themes:
-            play = self.playbook.play(theme)
-            slots = {"authority": report.authority, "statement": report.quality_statement, "theme": play.label,
-                     "partner": play.partner, "specific": play.subject, "gap": "the shortfall"}
-            lines.append(f"Theme `{theme}` ({play.label}); typical owners: {', '.join(play.owners)}; "
-                         f"usual priority: {play.priority}.")
-            for lever in play.levers:
-                measures = "; ".join(m.format(**slots) for m in lever.measures)
-                lines.append(f"- {lever.title.format(**slots)}: {lever.action.format(**slots)} "
-                             f"Owner: {play.owner_of(lever)}; about {lever.months} months; measures: {measures}")
-        return neutralise("\n".join(lines))
-
-    @staticmethod
-    def _finding_block(f: Finding) -> str:
-        quotes = "\n".join(f'Evidence [{c.passage_id}]: "{neutralise(c.quote)}"' for c in f.citations)
-        return f'<finding id="{_attr(f.id)}" theme="{_attr(f.theme)}">\n{neutralise(f.summary)}\n{quotes}\n</finding>'
-
-
-def _parse_citations(tail: str) -> list[QuoteOut]:
-    return parse_json(tail, CitationsOut).citations

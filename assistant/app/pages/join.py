@@ -15,11 +15,11 @@ from assistant.workshop import (
     MAX_NAME_CHARS,
     ROLES,
     AccessDenied,
-    Participant,
     WorkshopError,
     WorkshopSnapshot,
     format_join_code,
 )
+from assistant.workshop_store import Participant
 from assistant.export import escape_markdown
 
 def _participant() -> Participant | None:

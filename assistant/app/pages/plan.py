@@ -6,9 +6,9 @@ import pandas as pd
 import streamlit as st
 
 from assistant.app import components, state
-from assistant.chat import PlanChange, theme_label
 from assistant.export import escape_markdown, to_csv, to_docx, to_markdown
 from assistant.models import RAG, ActionPlan, Priority
+from assistant.refine import PlanChange
 from assistant.text import slugify
 
 RAGS: list[str] = list(RAG.__args__)
@@ -40,7 +40,7 @@ def _new_plan_form() -> None:
 def _table(plan: ActionPlan) -> pd.DataFrame:
     taxonomy = state.assistant().taxonomy
     return pd.DataFrame(
-        [{"id": a.id, "title": a.title, "theme": theme_label(taxonomy, a.theme), "owner": a.owner,
+        [{"id": a.id, "title": a.title, "theme": taxonomy.label(a.theme), "owner": a.owner,
           "timescale": a.timescale, "rag": a.rag, "priority": a.priority, "evidence": len(a.evidence)}
          for a in plan.actions]
     )

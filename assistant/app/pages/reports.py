@@ -9,7 +9,6 @@ import streamlit as st
 
 from assistant.app import state
 from assistant.app.components import citation_chips
-from assistant.chat import theme_label
 from assistant.corpus import save_override
 from assistant.export import escape_markdown
 from assistant.models import Report
@@ -93,7 +92,7 @@ def _findings(report: Report) -> None:
         for f in mine:
             quotes = "".join(f"\n  > “{escape_markdown(c.quote)}”" + ("" if c.verified else " ⚠ *unverified*")
                              for c in f.citations)
-            st.markdown(f"- *{escape_markdown(theme_label(taxonomy, f.theme))}*: {escape_markdown(f.summary)}{quotes}")
+            st.markdown(f"- *{escape_markdown(taxonomy.label(f.theme))}*: {escape_markdown(f.summary)}{quotes}")
             citation_chips(f.citations, f"rep-{f.id}")
 
 

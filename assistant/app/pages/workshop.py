@@ -19,15 +19,14 @@ from assistant.workshop import (
     MAX_DOTS,
     MAX_TITLE_CHARS,
     AccessDenied,
-    Facilitator,
     WorkshopDraft,
     WorkshopError,
     WorkshopSnapshot,
     accept_into_plan,
-    build_agenda,
     format_join_code,
-    load_workshop_prompts,
 )
+from assistant.workshop_agenda import build_agenda, load_workshop_prompts
+from assistant.workshop_store import Facilitator
 from assistant.export import escape_markdown
 from assistant.workshop_export import facilitator_pack_markdown, record_markdown
 

@@ -1,0 +1,188 @@
+"""Plan refinement in words: "make action 2 owned by ...", "remove action 4", "add an action to ...".
+
+A deterministic parser: ``apply_instruction`` edits a copy of the plan and
+says what changed (``PlanChange``), or raises ``RefineError`` explaining what
+it could not understand.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Literal
+
+from pydantic import BaseModel
+
+from .entities import WORD
+from .models import RAG, Action, ActionPlan
+from .text import fold
+
+
+class PlanChange(BaseModel):
+    """One change to the plan, confirmed to the user."""
+
+    kind: Literal["new_plan", "add", "remove", "update", "replace"]
+    action_id: str | None = None
+    field: str | None = None
+    old: str | None = None
+    new: str | None = None
+    summary: str
+
+
+class RefineError(ValueError):
+    """An instruction the deterministic parser cannot apply; the message says why."""
+
+
+_EDIT_START = re.compile(
+    r"^\s*(?:please\s+|can you\s+|could you\s+)?(make|set|change|update|remove|delete|drop|mark|assign|rename|"
+    r"give|move|flag|prioriti[sz]e|deprioriti[sz]e|add\s+(?:an?\s+|another\s+)?(?:new\s+)?(?:action|measure))\b",
+    re.I,
+)
+_ACTION_REF = re.compile(r"\baction\s*#?\s*(\d+)\b|\bA(\d+)\b", re.I)
+_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
+             "eighth": 8, "ninth": 9, "tenth": 10}
+_RAG_WORDS: dict[str, RAG] = {"not started": "Not started", "green": "Green", "amber": "Amber", "red": "Red",
+                              "completed": "Complete", "complete": "Complete", "done": "Complete"}
+_TAIL_REF = re.compile(r"\s+(?:for|of|on|in)\s+(?:action\s*#?\s*\d+|a\d+|the\s+[\w' -]+?\s+action)\s*$", re.I)
+_ADD_ACTION = re.compile(r"^\s*(?:please\s+)?add\s+(?:an?\s+|another\s+)?(?:new\s+)?action\s*(?:to\s+|that\s+|for\s+|:|-)?\s*(?P<v>.+)$",
+                         re.I | re.S)
+_ADD_MEASURE = re.compile(r"^\s*(?:please\s+)?add\s+(?:an?\s+|another\s+)?measure\s*(?:of\s+success\s*)?:?\s*(?P<v>.+?)\s+"
+                          r"(?:to|for)\s+(?P<ref>action\s*#?\s*\d+|a\d+|the\s+[\w' -]+?\s+action)\s*\.?\s*$", re.I | re.S)
+
+
+def looks_like_edit(message: str) -> bool:
+    """True when the message is an instruction to change the plan rather than a question."""
+    if _ADD_ACTION.match(message) or _ADD_MEASURE.match(message):
+        return True
+    return bool(_EDIT_START.match(message)) and bool(
+        _ACTION_REF.search(message) or re.search(r"\baction\b|\bactions\b", message, re.I)
+    )
+
+
+def apply_instruction(plan: ActionPlan, instruction: str, taxonomy, playbook) -> tuple[ActionPlan, list[PlanChange]]:
+    """Apply one plain-English edit to a copy of ``plan``. Raises ``RefineError`` when it cannot."""
+    plan = plan.model_copy(deep=True)
+    text = instruction.strip()
+    if m := _ADD_ACTION.match(text):
+        return plan, [_add_user_action(plan, m.group("v"), taxonomy, playbook)]
+    if m := _ADD_MEASURE.match(text):
+        action = _target(plan, m.group("ref"), taxonomy)
+        measure = _clean_value(m.group("v"))
+        action.measures.append(measure)
+        return plan, [PlanChange(kind="update", action_id=action.id, field="measures", new=measure,
+                                 summary=f"added the measure “{measure}” to {action.id}.")]
+    lower = fold(text).lower()
+    action = _target(plan, text, taxonomy)
+    if re.match(r"^\s*(?:please\s+)?(remove|delete|drop)\b", lower):
+        plan.actions.remove(action)
+        old_id = action.id
+        plan.renumber()
+        renumbered = f" The remaining {len(plan.actions)} actions are renumbered A1–A{len(plan.actions)}." if plan.actions else ""
+        return plan, [PlanChange(kind="remove", action_id=old_id, old=action.title,
+                                 summary=f"removed {old_id} “{action.title}”.{renumbered}")]
+    for field, value in _edits(text, lower):
+        old = getattr(action, field)
+        setattr(action, field, value)
+        return plan, [PlanChange(kind="update", action_id=action.id, field=field, old=str(old), new=str(value),
+                                 summary=f"{action.id} {_FIELD_NAMES[field]}: {old} → {value}.")]
+    raise RefineError(
+        "I understood which action you mean but not what to change. Try: *make action 2 owned by the Head of "
+        "Commissioning*, *set the timescale of action 1 to 6 months*, *mark action 1 amber*, *make action 3 high "
+        "priority*, *rename action 2 to …*, *remove action 4*, or *add an action to …*."
+    )
+
+
+_FIELD_NAMES = {"owner": "owner", "timescale": "timescale", "rag": "RAG status", "priority": "priority", "title": "title"}
+
+
+def _edits(text: str, lower: str) -> Iterator[tuple[str, str]]:
+    """(field, value) pairs the instruction asks for, most specific first."""
+    if m := re.search(r"\bowned by\s+(?P<v>.+)$", text, re.I) or re.search(
+        r"\bowner\b.*?\b(?:to|is|as|be|=|:)\s+(?P<v>.+)$", text, re.I
+    ) or re.search(r"\bassign\w*\b.*?\bto\s+(?P<v>.+)$", text, re.I):
+        yield "owner", _clean_value(m.group("v"), drop_article=True)
+    elif m := re.search(r"\b(?:timescale|deadline|time ?frame|due date|target date)\b.*?\b(?:to|is|as|be|=|:)\s+(?P<v>.+)$", text, re.I) \
+            or re.search(r"\bdue\s+(?P<v>(?:in|by|within)\s+.+)$", text, re.I):
+        yield "timescale", _clean_value(m.group("v"))
+    elif m := re.search(r"\brename\b.*?\bto\s+(?P<v>.+)$|\btitle\b.*?\bto\s+(?P<v2>.+)$", text, re.I):
+        yield "title", _clean_value(m.group("v") or m.group("v2"))
+    elif m := re.search(r"\b(high|medium|low)(?:\s+|-)priority\b|\bpriority\b.*?\b(high|medium|low)\b", lower):
+        yield "priority", (m.group(1) or m.group(2)).capitalize()
+    elif re.match(r"^\s*(?:please\s+)?prioriti[sz]e\b", lower):
+        yield "priority", "High"
+    elif re.match(r"^\s*(?:please\s+)?deprioriti[sz]e\b", lower):
+        yield "priority", "Low"
+    elif m := re.search(r"\b(not started|green|amber|red|completed|complete|done)\b", lower):
+        yield "rag", _RAG_WORDS[m.group(1)]
+
+
+def _clean_value(value: str, drop_article: bool = False) -> str:
+    value = _TAIL_REF.sub("", value.strip()).strip().rstrip(".!;,").strip().strip("\"'“”‘’").strip()
+    if drop_article:
+        value = re.sub(r"^the\s+", "", value, flags=re.I)
+    if not value:
+        raise RefineError("The new value is empty.")
+    if len(value) > 300:
+        raise RefineError("That value is too long for a plan field (300 characters at most).")
+    return value[0].upper() + value[1:]
+
+
+def _target(plan: ActionPlan, text: str, taxonomy) -> Action:
+    """The action an instruction refers to: by number, ordinal, or theme/title words."""
+    if not plan.actions:
+        raise RefineError("The plan has no actions yet.")
+    ids = ", ".join(a.id for a in plan.actions)
+    if m := _ACTION_REF.search(text):
+        n = int(m.group(1) or m.group(2))
+        action = plan.action(f"A{n}")
+        if action is None:
+            raise RefineError(f"There is no action {n}; the plan has {ids}.")
+        return action
+    lower = fold(text).lower()
+    if m := re.search(r"\b(" + "|".join(_ORDINALS) + r"|last)\s+action\b", lower):
+        word = m.group(1)
+        return plan.actions[-1] if word == "last" else _nth(plan, _ORDINALS[word], ids)
+    m = re.search(r"((?:[\w'-]+\s+){1,4})action\b", lower)
+    if m:
+        words = re.split(r"\b(?:the|of|for|on|to|set|make|mark|change|remove|delete|drop|rename|give)\b", m.group(1))[-1].strip()
+        if words:
+            return _by_words(plan, words, taxonomy, ids)
+    raise RefineError(f"Which action? Say *action 2* (the plan has {ids}) or name its theme, e.g. *the co-production action*.")
+
+
+def _nth(plan: ActionPlan, n: int, ids: str) -> Action:
+    if n > len(plan.actions):
+        raise RefineError(f"There is no action {n}; the plan has {ids}.")
+    return plan.actions[n - 1]
+
+
+def _by_words(plan: ActionPlan, words: str, taxonomy, ids: str) -> Action:
+    theme = taxonomy.match(words)
+    matches = [a for a in plan.actions if theme and a.theme == theme]
+    if not matches:
+        wanted = set(WORD.findall(words))
+        matches = [a for a in plan.actions if wanted and wanted <= set(WORD.findall(fold(a.title + " " + a.action).lower()))]
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise RefineError(f"No action in the plan matches “{words}”; the plan has {ids}.")
+    listed = "; ".join(f"{a.id} {a.title}" for a in matches)
+    raise RefineError(f"Several actions match “{words}”: {listed}. Say which by number.")
+
+
+def _add_user_action(plan: ActionPlan, text: str, taxonomy, playbook) -> PlanChange:
+    what = _clean_value(text)
+    theme = taxonomy.match(what) or taxonomy.fallback.id
+    play = playbook.play(theme)
+    months = sorted(lever.months for lever in play.levers)[len(play.levers) // 2]
+    title = what if len(what) <= 80 else what[:77].rsplit(" ", 1)[0] + "…"
+    action = Action(
+        id=f"A{len(plan.actions) + 1}", title=title, theme=theme, action=what.rstrip(".") + ".",
+        owner=play.owners[0], timescale=f"{months} months", priority=play.priority,
+        no_good_practice_note="Added in conversation: no report evidence cited yet.",
+    )
+    plan.actions.append(action)
+    plan.renumber()
+    return PlanChange(kind="add", action_id=action.id, new=action.title,
+                      summary=f"added {action.id} “{action.title}” (owner {action.owner}, {action.timescale}: "
+                              "suggested from the playbook; change them if needed).")
