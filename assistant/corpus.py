@@ -7,6 +7,10 @@ quality statement or score per file::
       authority: Gloucestershire
       quality_statement: Partnerships and communities
 
+A file holding several quality statements is keyed per section as
+``<file>#<statement-slug>`` (its ``Report.source``); the file's own entry then
+sets only the authority.
+
 Files that are not reports are listed in ``Corpus.errors`` with the reason;
 the rest of the folder still loads.
 """
@@ -20,7 +24,7 @@ from pathlib import Path
 import yaml
 
 from .models import IngestError, Passage, Report
-from .reports import SUPPORTED_SUFFIXES, ReportError, parse_bytes, parse_file
+from .reports import SUPPORTED_SUFFIXES, ReportError, parse_file_reports, parse_reports, read_report_file
 from .settings import Settings
 from .text import fold
 
@@ -46,7 +50,7 @@ def load_manifest(folder: Path) -> dict[str, dict]:
 
 
 def save_override(settings: Settings, source: str, **values) -> None:
-    """Set or correct authority / quality_statement / score for one file in the manifest."""
+    """Set or correct authority / quality_statement / score for one report (its ``source``) in the manifest."""
     folder = settings.seeds_dir
     manifest = load_manifest(folder)
     entry = manifest.setdefault(source, {})
@@ -126,21 +130,22 @@ def load_corpus(settings: Settings) -> Corpus:
     seen: dict[str, str] = {}
     for path in report_files(folder):
         try:
-            report = parse_file(path, manifest.get(path.name), max_bytes=settings.max_report_bytes)
+            parsed = parse_file_reports(path, manifest, max_bytes=settings.max_report_bytes)
         except ReportError as exc:
             errors.append(IngestError(source=exc.source, reason=exc.reason))
             continue
-        if report.id in seen:
-            errors.append(
-                IngestError(
-                    source=path.name,
-                    reason=f"duplicate of {seen[report.id]} (same authority and quality statement: {report.id}); "
-                    "remove one or correct it in reports.yaml",
+        for report in parsed:
+            if report.id in seen:
+                errors.append(
+                    IngestError(
+                        source=report.source,
+                        reason=f"duplicate of {seen[report.id]} (same authority and quality statement: {report.id}); "
+                        "remove one or correct it in reports.yaml",
+                    )
                 )
-            )
-            continue
-        seen[report.id] = path.name
-        reports.append(report)
+                continue
+            seen[report.id] = report.source
+            reports.append(report)
     return Corpus(folder=folder, reports=reports, errors=errors)
 
 
@@ -149,35 +154,33 @@ def _safe_name(name: str) -> str:
     return stem[:120]
 
 
-def store_upload(settings: Settings, name: str, data: bytes, existing: Corpus) -> Report:
-    """Validate an uploaded report and save it into the reports folder.
+def store_upload(settings: Settings, name: str, data: bytes, existing: Corpus) -> list[Report]:
+    """Validate an uploaded report file and save it into the reports folder; its sections' reports.
 
     The file is parsed first; nothing is written unless it is a report that does
     not clash with one already loaded. Raises ``ReportError``.
     """
     safe = _safe_name(name)
     manifest = load_manifest(settings.seeds_dir)
-    report = parse_bytes(data, safe, overrides=manifest.get(safe), max_bytes=settings.max_report_bytes)
+    reports = parse_reports(data, safe, manifest=manifest, max_bytes=settings.max_report_bytes)
     target = settings.seeds_dir / safe
-    clash = next((r for r in existing.reports if r.id == report.id and r.source != safe), None)
-    if clash:
-        raise ReportError(safe, f"a report for {report.authority} ({report.quality_statement}) is already loaded from {clash.source}")
+    for report in reports:
+        clash = next((r for r in existing.reports if r.id == report.id and r.file != safe), None)
+        if clash:
+            raise ReportError(safe, f"a report for {report.authority} ({report.quality_statement}) is already "
+                                    f"loaded from {clash.source}")
     if target.exists() and target.read_bytes() != data:
         raise ReportError(safe, "a different file with this name is already in the reports folder; rename it")
     settings.seeds_dir.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(target.suffix + ".part")
     tmp.write_bytes(data)
     tmp.replace(target)
-    return report
+    return reports
 
 
-def store_file(settings: Settings, path: Path, existing: Corpus) -> Report:
-    """Copy a report file from anywhere into the reports folder (validated first)."""
+def store_file(settings: Settings, path: Path, existing: Corpus) -> list[Report]:
+    """Copy a report file from anywhere into the reports folder (validated first); its sections' reports."""
     if path.resolve().parent == settings.seeds_dir.resolve():
-        return parse_file(path, load_manifest(settings.seeds_dir).get(path.name), max_bytes=settings.max_report_bytes)
-    if not path.is_file():
-        raise ReportError(path.name, "no such file")
-    if path.stat().st_size > settings.max_report_bytes:
-        raise ReportError(path.name, f"is over the {settings.max_report_bytes / 1e6:.0f} MB limit")
-    return store_upload(settings, path.name, path.read_bytes(), existing)
+        return parse_file_reports(path, load_manifest(settings.seeds_dir), max_bytes=settings.max_report_bytes)
+    return store_upload(settings, path.name, read_report_file(path, max_bytes=settings.max_report_bytes), existing)
 

@@ -57,9 +57,15 @@ class Report(BaseModel):
     indicative: bool = False
     i_statements: list[str] = Field(default_factory=list)
     commitment: str | None = None
-    source: str = Field(description="file name of the report inside the reports folder")
+    source: str = Field(description="file name inside the reports folder; <file>#<statement-slug> for one "
+                                    "section of a file holding several quality statements")
     content_hash: str
     passages: list[Passage] = Field(default_factory=list)
+
+    @property
+    def file(self) -> str:
+        """The report's file name, without the section of a multi-section file."""
+        return self.source.partition("#")[0]
 
     def key_findings(self) -> list[Passage]:
         return [p for p in self.passages if p.section == "key_findings"]

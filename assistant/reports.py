@@ -1,4 +1,4 @@
-"""Parse one CQC local authority assessment section into a typed ``Report``.
+"""Parse CQC local authority assessment sections into typed ``Report`` objects.
 
 Reads ``.txt``, ``.md``, ``.html`` (a saved CQC page) and ``.pdf`` (text
 layer), turns the file into blocks (headings and paragraphs), then walks them:
@@ -6,6 +6,11 @@ title, quality statement, score and label, "What people expect", "The local
 authority commitment", "Key findings for this quality statement" with its
 sub-headings and paragraphs. Authority and statement missing from the text are
 inferred and flagged as inferred; a manifest entry (``overrides``) always wins.
+
+A file may hold one quality statement (the usual published page) or a whole
+assessment with several: each statement heading followed by its own score or
+section headings starts a section, and each section becomes its own ``Report``
+whose ``source`` is ``<file>#<statement-slug>`` (the manifest key for it too).
 Anything that is not a report raises ``ReportError`` naming the file and why.
 """
 
@@ -229,6 +234,7 @@ _SECTIONS: dict[str, SectionName] = {
     "key findings": "key_findings",
 }
 _NOISE = {"downloads", "download", "print", "share", "back to top", "contents", "skip to main content"}
+_THEME_HEADING = re.compile(r"^theme\s+\d+\b", re.I)  # "Theme 2: Providing support" between sections
 
 
 def _is_subheading(block: str, nxt: str | None) -> bool:
@@ -254,6 +260,7 @@ class _Draft:
     commitment: list[str] = field(default_factory=list)
     findings: list[tuple[str | None, str]] = field(default_factory=list)  # (sub-heading, paragraph)
     saw_structure: bool = False
+    saw_heading: bool = False  # a "What people expect" / commitment / "Key findings" heading
 
 
 def _walk(blocks: list[str]) -> _Draft:
@@ -267,7 +274,7 @@ def _walk(blocks: list[str]) -> _Draft:
         if k in _NOISE:
             continue
         if k in _SECTIONS or k.rstrip(":") in _SECTIONS:
-            section, subheading, d.saw_structure = _SECTIONS[k], None, True
+            section, subheading, d.saw_structure, d.saw_heading = _SECTIONS[k], None, True, True
             continue
         if (m := _SCORE.match(fold(block))) and d.score is None:
             d.score, d.indicative, d.saw_structure = int(m["n"]), bool(m["ind"]), True
@@ -285,6 +292,8 @@ def _walk(blocks: list[str]) -> _Draft:
             if (m := _TITLE.match(fold(block))) and not _key(m["name"]).startswith("local authority"):
                 d.title_authority = m["name"].strip(" :-")
                 continue
+        if _THEME_HEADING.match(block) and len(block.split()) <= 12:
+            continue
         if section == "what_people_expect":
             d.expect.append(block)
         elif section == "commitment":
@@ -297,6 +306,39 @@ def _walk(blocks: list[str]) -> _Draft:
             else:
                 d.findings.append((subheading, block))
     return d
+
+
+def _is_section_heading(block: str) -> bool:
+    return _key(block) in _SECTIONS or _key(block).rstrip(":") in _SECTIONS or bool(_SCORE.match(fold(block)))
+
+
+def _statement_heading(block: str) -> QualityStatement | None:
+    return match_statement(block) if len(block.split()) <= 12 else None
+
+
+def split_sections(blocks: list[str]) -> list[list[str]]:
+    """A file's blocks cut into one section per quality statement it covers.
+
+    A statement heading starts a section only when its own score line or a
+    section heading follows within a few blocks, so a sub-heading that happens
+    to name a statement ("Prevention") does not. A file with fewer than two
+    such headings is one section; otherwise what comes before the first (title,
+    summary) belongs to none.
+    """
+    starts = []
+    for i, block in enumerate(blocks):
+        if not _statement_heading(block):
+            continue
+        for nxt in blocks[i + 1 : i + 6]:
+            if _statement_heading(nxt):
+                break
+            if _is_section_heading(nxt):
+                starts.append(i)
+                break
+    if len(starts) < 2:
+        return [blocks]
+    bounds = starts + [len(blocks)]
+    return [blocks[a:b] for a, b in zip(bounds, bounds[1:])]
 
 
 def infer_authority(text: str) -> str | None:
@@ -345,10 +387,18 @@ def parse_text(
     *,
     content_hash: str,
     overrides: dict | None = None,
+    whole_file: list[str] | None = None,
 ) -> Report:
-    """Build a ``Report`` from blocks (or plain text) of one file."""
+    """Build a ``Report`` from blocks (or plain text) of one section.
+
+    ``whole_file`` is the file's blocks when the section is one of several:
+    its title names the authority, and all its text counts when the authority
+    is inferred.
+    """
     blocks = _text_blocks(blocks_or_text, markdown=False) if isinstance(blocks_or_text, str) else blocks_or_text
     d = _walk(blocks)
+    if whole_file and d.title_authority is None:
+        d.title_authority = _walk(whole_file).title_authority
     if not d.saw_structure or not d.findings:
         raise ReportError(
             source,
@@ -356,7 +406,7 @@ def parse_text(
             "followed by paragraphs)",
         )
     overrides = overrides or {}
-    full_text = "\n".join(blocks)
+    full_text = "\n".join(whole_file or blocks)
 
     authority_inferred = False
     if overrides.get("authority"):
@@ -431,32 +481,94 @@ def parse_text(
     )
 
 
-def content_hash(data: bytes, overrides: dict | None = None) -> str:
+def content_hash(data: bytes, overrides: dict | None = None, section: str = "") -> str:
     h = hashlib.sha256(data)
     if overrides:
         h.update(repr(sorted(overrides.items())).encode())
+    if section:
+        h.update(section.encode())
     return h.hexdigest()
 
 
-def parse_bytes(data: bytes, source: str, *, overrides: dict | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> Report:
-    """Parse a report given its bytes and file name (used for uploads)."""
+def _check_size(source: str, size: int, max_bytes: int) -> None:
+    if size > max_bytes:
+        raise ReportError(source, f"is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit")
+
+
+def parse_reports(
+    data: bytes, source: str, *, manifest: dict[str, dict] | None = None, max_bytes: int = DEFAULT_MAX_BYTES
+) -> list[Report]:
+    """Every quality-statement section of one file (given its bytes and name), in file order.
+
+    ``manifest`` maps ``source`` (and ``source#statement-slug`` for one section
+    of a multi-section file) to overrides. In a multi-section file, the file's
+    own entry sets only the authority, and a section without a key-findings
+    structure (a summary table of scores, say) is skipped.
+    """
     suffix = Path(source).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise ReportError(source, f"unsupported file type '{suffix or '(none)'}'; use {', '.join(SUPPORTED_SUFFIXES)}")
-    if len(data) > max_bytes:
-        raise ReportError(source, f"is {len(data) / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit")
+    _check_size(source, len(data), max_bytes)
     if not data.strip():
         raise ReportError(source, "the file is empty")
-    blocks = read_blocks(source, data, suffix)
-    return parse_text(blocks, source, content_hash=content_hash(data, overrides), overrides=overrides)
+    manifest = manifest or {}
+    whole_file = read_blocks(source, data, suffix)
+    sections = split_sections(whole_file)
+    if len(sections) == 1:
+        overrides = manifest.get(source)
+        return [parse_text(sections[0], source, content_hash=content_hash(data, overrides), overrides=overrides)]
+    file_entry = {k: v for k, v in (manifest.get(source) or {}).items() if k == "authority"}
+    reports: list[Report] = []
+    skipped: list[ReportError] = []
+    for blocks in sections:
+        slug = _statement_heading(blocks[0]).slug
+        key = f"{source}#{slug}"
+        overrides = {**file_entry, **(manifest.get(key) or {})}
+        if not _walk(blocks).saw_heading:
+            skipped.append(ReportError(key, "no 'What people expect' or 'Key findings' headings"))
+            continue
+        try:
+            reports.append(parse_text(blocks, key, content_hash=content_hash(data, overrides, slug),
+                                      overrides=overrides, whole_file=whole_file))
+        except ReportError as exc:
+            skipped.append(exc)
+    if not reports:
+        raise ReportError(source, f"none of its {len(sections)} quality statement sections could be read "
+                                  f"(first: {skipped[0].reason})")
+    return reports
+
+
+def _single(reports: list[Report], source: str) -> Report:
+    if len(reports) > 1:
+        raise ReportError(source, f"holds {len(reports)} quality statement sections; read it with parse_reports")
+    return reports[0]
+
+
+def parse_bytes(data: bytes, source: str, *, overrides: dict | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> Report:
+    """Parse a one-section report given its bytes and file name."""
+    manifest = {source: overrides} if overrides else None
+    return _single(parse_reports(data, source, manifest=manifest, max_bytes=max_bytes), source)
+
+
+def read_report_file(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """A report file's bytes; ``ReportError`` when it is missing or too big."""
+    path = Path(path)
+    if not path.is_file():
+        raise ReportError(path.name, "no such file")
+    _check_size(path.name, path.stat().st_size, max_bytes)
+    return path.read_bytes()
+
+
+def parse_file_reports(
+    path: str | Path, manifest: dict[str, dict] | None = None, *, max_bytes: int = DEFAULT_MAX_BYTES
+) -> list[Report]:
+    """Every quality-statement section of one report file. Raises ``ReportError`` with the file name and why."""
+    path = Path(path)
+    return parse_reports(read_report_file(path, max_bytes=max_bytes), path.name, manifest=manifest, max_bytes=max_bytes)
 
 
 def parse_file(path: str | Path, overrides: dict | None = None, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Report:
-    """Parse one report file. Raises ``ReportError`` with the file name and why."""
+    """Parse a one-section report file. Raises ``ReportError`` with the file name and why."""
     path = Path(path)
-    source = path.name
-    if not path.is_file():
-        raise ReportError(source, "no such file")
-    if path.stat().st_size > max_bytes:
-        raise ReportError(source, f"is {path.stat().st_size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit")
-    return parse_bytes(path.read_bytes(), source, overrides=overrides, max_bytes=max_bytes)
+    manifest = {path.name: overrides} if overrides else None
+    return _single(parse_file_reports(path, manifest, max_bytes=max_bytes), path.name)

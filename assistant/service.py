@@ -59,12 +59,15 @@ class Assistant:
     def passage(self, passage_id: str) -> Passage | None:
         return self.corpus.passages.get(passage_id)
 
-    def add_upload(self, name: str, data: bytes, *, progress: Progress | None = None) -> Report:
-        """Validate, store and index one uploaded report. Raises ``ReportError``; nothing changes then."""
+    def add_upload(self, name: str, data: bytes, *, progress: Progress | None = None) -> list[Report]:
+        """Validate, store and index one uploaded file (one report per quality statement in it).
+
+        Raises ``ReportError``; nothing changes then.
+        """
         with self._lock:
-            report = store_upload(self.settings, name, data, self.corpus)
+            reports = store_upload(self.settings, name, data, self.corpus)
             self.reload(progress=progress)
-            return self.corpus.report(report.id)
+            return [self.corpus.report(r.id) for r in reports]
 
     def add_files(self, paths: list[Path], *, progress: Progress | None = None) -> tuple[list[Report], list[IngestError]]:
         """Copy report files into the reports folder (each validated first) and index them."""
@@ -73,7 +76,7 @@ class Assistant:
         with self._lock:
             for path in paths:
                 try:
-                    added.append(store_file(self.settings, Path(path), self.corpus))
+                    added.extend(store_file(self.settings, Path(path), self.corpus))
                 except ReportError as exc:
                     errors.append(IngestError(source=exc.source, reason=exc.reason))
             self.reload(progress=progress)

@@ -15,11 +15,12 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from assistant.corpus import report_files  # noqa: E402
 from assistant.datafiles import clear_cache  # noqa: E402
 from assistant.findings import find_findings  # noqa: E402
 from assistant.models import Report  # noqa: E402
@@ -29,6 +30,7 @@ from assistant.themes import load_taxonomy  # noqa: E402
 
 PROMPTS = PROJECT_ROOT / "prompts"
 WARM_RUNS = 5
+BenchFn = Callable[[Sequence[Report]], dict]
 
 
 def bench_findings(reports: Sequence[Report], prompts_dir: Path = PROMPTS) -> dict[str, float | int]:
@@ -74,18 +76,28 @@ def _synthetic_reports(sections: int, out_dir: Path) -> tuple[list[Report], floa
     return reports, time.perf_counter() - start
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sections", type=int, default=1400, help="synthetic report sections, capped at authorities x statements (0: seeds only)")
+def seed_reports() -> list[Report]:
+    """The project's seed reports, parsed."""
+    return [parse_file(p) for p in report_files(PROJECT_ROOT / "seeds")]
+
+
+def run(doc: str, bench_seeds: BenchFn, bench_corpus: BenchFn, argv: list[str] | None = None) -> int:
+    """Shared command line: time the seeds, then a synthetic corpus of ``--sections`` reports; print JSON."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--sections", type=int, default=1400,
+                        help="synthetic report sections, capped at authorities x statements (0: seeds only)")
     args = parser.parse_args(argv)
-    seeds = [parse_file(p) for p in sorted((PROJECT_ROOT / "seeds").iterdir()) if p.is_file()]
-    rows = {"seeds": bench_findings(seeds)}
+    rows = {"seeds": bench_seeds(seed_reports())}
     if args.sections:
         with tempfile.TemporaryDirectory() as tmp:
             reports, parse_s = _synthetic_reports(args.sections, Path(tmp))
-        rows["synthetic"] = {**bench_findings(reports), "parse_all_s": round(parse_s, 2)}
+        rows["synthetic"] = {**bench_corpus(reports), "parse_all_s": round(parse_s, 2)}
     print(json.dumps(rows, indent=2))
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run(__doc__, bench_findings, bench_findings, argv)
 
 
 if __name__ == "__main__":

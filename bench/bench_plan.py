@@ -12,11 +12,8 @@ cost without the wait for a core.
 
 from __future__ import annotations
 
-import argparse
-import json
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -28,10 +25,9 @@ from assistant.findings import find_findings  # noqa: E402
 from assistant.models import Report  # noqa: E402
 from assistant.planner import draft_plan  # noqa: E402
 from assistant.playbook import load_playbook  # noqa: E402
-from assistant.reports import parse_file  # noqa: E402
 from assistant.settings import PROJECT_ROOT  # noqa: E402
 from assistant.themes import load_taxonomy  # noqa: E402
-from bench.bench_findings import _synthetic_reports, bench_findings  # noqa: E402
+from bench.bench_findings import bench_findings, run  # noqa: E402
 
 PROMPTS = PROJECT_ROOT / "prompts"
 WARM_RUNS = 5
@@ -85,18 +81,7 @@ def bench_plan(reports: Sequence[Report], prompts_dir: Path = PROMPTS) -> dict[s
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sections", type=int, default=1400,
-                        help="synthetic report sections, capped at authorities x statements (0: seeds only)")
-    args = parser.parse_args(argv)
-    seeds = [parse_file(p) for p in sorted((PROJECT_ROOT / "seeds").iterdir()) if p.suffix == ".txt"]
-    rows = {"seeds": {**bench_findings(seeds), **bench_plan(seeds)}}
-    if args.sections:
-        with tempfile.TemporaryDirectory() as tmp:
-            reports, parse_s = _synthetic_reports(args.sections, Path(tmp))
-        rows["synthetic"] = {**bench_plan(reports), "parse_all_s": round(parse_s, 2)}
-    print(json.dumps(rows, indent=2))
-    return 0
+    return run(__doc__, lambda seeds: {**bench_findings(seeds), **bench_plan(seeds)}, bench_plan, argv)
 
 
 if __name__ == "__main__":

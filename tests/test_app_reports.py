@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from app_helpers import new_app
+from report_helpers import renamed_durham, whole_assessment
 
 from assistant.corpus import load_manifest
-from assistant.settings import PROJECT_ROOT
-
-DURHAM = next(p for p in (PROJECT_ROOT / "seeds").iterdir() if "County Durham" in p.read_text(encoding="utf-8"))
 
 
 def _reports_page():
@@ -45,7 +43,7 @@ def test_inferred_metadata_is_marked_and_can_be_corrected(app_settings):
 
 def test_good_upload_is_parsed_and_indexed(app_settings):
     at = _reports_page()
-    text = DURHAM.read_text(encoding="utf-8").replace("County Durham", "Northumberland").replace("Durham", "Northumberland")
+    text = renamed_durham(app_settings.seeds_dir, "Northumberland")
     at.file_uploader[0].set_value(("northumberland.txt", text.encode(), "text/plain"))
     at.run()
     assert not at.exception
@@ -55,6 +53,18 @@ def test_good_upload_is_parsed_and_indexed(app_settings):
     chat.chat_input[0].set_value("What are the main shortfalls for Northumberland?").run()
     assert not chat.exception
     assert any("tokenistic" in m.value for m in chat.markdown)
+
+
+def test_whole_assessment_upload_adds_every_statement(app_settings):
+    at = _reports_page()
+    text = whole_assessment(app_settings.seeds_dir, "Northumberland")
+    at.file_uploader[0].set_value(("northumberland.md", text.encode(), "text/markdown"))
+    at.run()
+    assert not at.exception
+    [added] = [s.value for s in at.success]
+    assert "Northumberland (Partnerships and communities)" in added and "Northumberland (Safeguarding)" in added
+    statements = at.dataframe[0].value["quality statement"].tolist()
+    assert statements.count("Safeguarding") == 1 and len(statements) == 4
 
 
 def test_bad_upload_shows_a_clear_error_and_the_corpus_is_intact(app_settings):

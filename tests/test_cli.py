@@ -11,6 +11,7 @@ import sys
 import pytest
 
 from assistant.cli import main
+from report_helpers import whole_assessment
 from assistant.settings import PROJECT_ROOT
 
 
@@ -114,3 +115,18 @@ def test_module_entry_point_runs(cli_env):
     proc = subprocess.run([sys.executable, "-m", "assistant", "--help"], capture_output=True, text=True,
                           cwd=PROJECT_ROOT, timeout=60)
     assert proc.returncode == 0 and "ingest" in proc.stdout and "plan" in proc.stdout
+
+
+def test_whole_assessment_file_becomes_one_report_per_statement(cli_env, capsys, tmp_path):
+    whole = tmp_path / "northumberland.md"
+    whole.write_text(whole_assessment(cli_env.seeds_dir, "Northumberland"), encoding="utf-8")
+    code, out, err = run(capsys, "ingest", str(whole))
+    assert code == 0, err
+    assert "Added northumberland.md#partnerships-and-communities: Northumberland — Partnerships and communities" in out
+    assert "Added northumberland.md#safeguarding: Northumberland — Safeguarding" in out
+    code, out, err = run(capsys, "findings", "--authority", "northumberland")
+    assert code != 0 and "ambiguous" in err and "Safeguarding" in err
+    code, out, _ = run(capsys, "plan", "--authority", "northumberland", "--statement", "safeguarding", "--format", "json")
+    plan = json.loads(out)
+    assert code == 0 and plan["quality_statement"] == "Safeguarding" and plan["score"] == 2
+    assert any("backlog of enquiries" in e["quote"] for a in plan["actions"] for e in a["evidence"])

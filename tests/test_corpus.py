@@ -75,7 +75,64 @@ def test_store_upload_validates_before_writing(settings):
     with pytest.raises(ReportError):
         store_upload(settings, "bad.txt", b"\x00\x01binary", corpus)
     assert not (settings.seeds_dir / "bad.txt").exists()
-    r = store_upload(settings, "../../etc/kent report.txt", GOOD, corpus)
+    [r] = store_upload(settings, "../../etc/kent report.txt", GOOD, corpus)
     assert r.authority == "Kent" and (settings.seeds_dir / "kent_report.txt").exists()
     with pytest.raises(ReportError, match="already loaded"):
         store_upload(settings, "kent-again.txt", GOOD, load_corpus(settings))
+
+
+WHOLE = b"""Kent County Council: local authority assessment
+
+Quality statement scores
+
+Safeguarding
+
+Score: 2
+
+Assessing needs
+
+Score: 3
+
+Theme 1: Working with people
+
+Assessing needs
+
+Score: 3
+
+Key findings for this quality statement
+
+Assessments were timely and people said staff listened to them, although waiting lists for occupational therapy were long.
+
+Theme 3: Ensuring safety
+
+Safeguarding
+
+Score: 2
+
+Key findings for this quality statement
+
+There was a backlog of enquiries awaiting allocation and people were not always kept informed of progress.
+"""
+
+
+def test_whole_assessment_file_loads_one_report_per_statement_with_section_overrides(settings):
+    (settings.seeds_dir / "kent.txt").write_bytes(WHOLE)
+    corpus = load_corpus(settings)
+    kent = sorted((r for r in corpus.reports if r.authority == "Kent"), key=lambda r: r.source)
+    assert [(r.source, r.file, r.quality_statement, r.score) for r in kent] == [
+        ("kent.txt#assessing-needs", "kent.txt", "Assessing needs", 3),
+        ("kent.txt#safeguarding", "kent.txt", "Safeguarding", 2),
+    ]
+    assert not corpus.errors
+    save_override(settings, "kent.txt#safeguarding", quality_statement="Safe pathways, systems and transitions")
+    save_override(settings, "kent.txt", authority="Kent County")
+    statements = {r.source: (r.authority, r.quality_statement) for r in load_corpus(settings).reports}
+    assert statements["kent.txt#safeguarding"] == ("Kent County", "Safe pathways, systems and transitions")
+    assert statements["kent.txt#assessing-needs"] == ("Kent County", "Assessing needs")
+
+
+def test_store_upload_of_a_whole_assessment_returns_every_section(settings):
+    reports = store_upload(settings, "kent.txt", WHOLE, load_corpus(settings))
+    assert [r.quality_statement for r in reports] == ["Assessing needs", "Safeguarding"]
+    with pytest.raises(ReportError, match="already loaded from kent.txt#safeguarding"):
+        store_upload(settings, "kent-safeguarding.txt", GOOD, load_corpus(settings))

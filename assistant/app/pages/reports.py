@@ -24,7 +24,8 @@ def _upload() -> None:
     files = st.file_uploader("Add reports", type=[s.lstrip(".") for s in SUPPORTED_SUFFIXES],
                              accept_multiple_files=True, key="report-upload",
                              max_upload_size=max(1, state.settings().max_report_bytes // 2**20),
-                             help="A CQC local authority assessment section saved as text, Markdown, HTML or PDF.")
+                             help="A CQC local authority assessment (one quality statement or the whole assessment) saved as "
+                                  "text, Markdown, HTML or PDF.")
     done: dict[str, str] = st.session_state.setdefault(_DONE, {})
     for f in files or []:
         data = f.getvalue()
@@ -40,12 +41,13 @@ def _upload() -> None:
                 bar.progress(min(done_n / max(total, 1), 1.0), text=f"Indexing passages {done_n}/{total}")
 
             try:
-                report = assistant.add_upload(f.name, data, progress=progress)
+                added = assistant.add_upload(f.name, data, progress=progress)
             except ReportError as exc:
                 done[digest] = f"error:{exc.reason}"
                 status.update(label=f"{name} was not added", state="error")
             else:
-                done[digest] = f"ok:{report.authority} ({report.quality_statement}), {len(report.passages)} passages"
+                done[digest] = "ok:" + "; ".join(
+                    f"{r.authority} ({r.quality_statement}), {len(r.passages)} passages" for r in added)
                 status.update(label=f"Added {name}", state="complete", expanded=False)
         _show_outcome(f.name, done[digest])
 
