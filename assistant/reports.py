@@ -92,17 +92,29 @@ def _key(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", text).strip()
 
 
+@lru_cache(maxsize=1)
+def _statement_names() -> tuple[tuple[str, QualityStatement], ...]:
+    """(folded name, statement) for every name and alias."""
+    return tuple((_key(name), qs) for qs in quality_statements() for name in (qs.name, *qs.aliases))
+
+
+@lru_cache(maxsize=4096)
 def match_statement(text: str, threshold: float = 0.88) -> QualityStatement | None:
     """The quality statement a heading-like line names, matched tolerantly."""
     k = _key(re.sub(r"^(quality statement|theme \d+)\s*[:\-]?\s*", "", fold(text), flags=re.I))
     if not k or len(k) > 80:
         return None
     best, best_ratio = None, 0.0
-    for qs in quality_statements():
-        for name in (qs.name, *qs.aliases):
-            ratio = 1.0 if _key(name) == k else SequenceMatcher(None, _key(name), k).ratio()
-            if ratio > best_ratio:
-                best, best_ratio = qs, ratio
+    for name, qs in _statement_names():
+        if name == k:
+            return qs
+        matcher = SequenceMatcher(None, name, k)
+        # The quick ratios are upper bounds of ratio(): most lines are ruled out without computing it.
+        if matcher.real_quick_ratio() < threshold or matcher.quick_ratio() < threshold:
+            continue
+        ratio = matcher.ratio()
+        if ratio > best_ratio:
+            best, best_ratio = qs, ratio
     return best if best_ratio >= threshold else None
 
 
@@ -325,14 +337,13 @@ def split_sections(blocks: list[str]) -> list[list[str]]:
     such headings is one section; otherwise what comes before the first (title,
     summary) belongs to none.
     """
+    heading = [_statement_heading(b) is not None for b in blocks]
     starts = []
-    for i, block in enumerate(blocks):
-        if not _statement_heading(block):
-            continue
-        for nxt in blocks[i + 1 : i + 6]:
-            if _statement_heading(nxt):
+    for i in (i for i, h in enumerate(heading) if h):
+        for j in range(i + 1, min(i + 6, len(blocks))):
+            if heading[j]:
                 break
-            if _is_section_heading(nxt):
+            if _is_section_heading(blocks[j]):
                 starts.append(i)
                 break
     if len(starts) < 2:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .corpus import Corpus, load_corpus, store_file, store_upload
 from .engines import Engine, get_engine
+from .findings_cache import FindingsCache
 from .index import Index, SyncStats
 from .models import ActionPlan, IngestError, Passage, Report, ReportFindings, SearchHit
 from .playbook import load_playbook
@@ -32,6 +33,7 @@ class Assistant:
         self._lock = threading.RLock()
         self._engines: dict[str, Engine] = {}
         self._findings: dict[tuple[str, str, str], ReportFindings] = {}
+        self._saved_findings = FindingsCache(self.settings.vectorstore_dir / "findings", self.settings.prompts_dir)
         self.corpus: Corpus
         self.sync_stats: SyncStats
         self.reload(progress=progress)
@@ -44,6 +46,7 @@ class Assistant:
             corpus = load_corpus(self.settings)
             self.sync_stats = self.index.sync(corpus.reports, progress=progress)
             self.corpus = corpus
+            self._saved_findings.prune(corpus.reports)
             return self.sync_stats
 
     @property
@@ -98,10 +101,17 @@ class Assistant:
             return self._engines[name]
 
     def findings(self, report: Report, *, engine: str | None = None) -> ReportFindings:
+        """A report's findings, found once per process; the built-in engine's also kept on disk."""
         eng = self.engine(engine)
         key = (report.id, report.content_hash, eng.name)
         if key not in self._findings:
-            self._findings[key] = eng.findings(report)
+            saved = eng.name == "builtin"
+            found = self._saved_findings.get(report) if saved else None
+            if found is None:
+                found = eng.findings(report)
+                if saved:
+                    self._saved_findings.put(report, found)
+            self._findings[key] = found
         return self._findings[key]
 
     def others(self, report: Report) -> list[tuple[Report, ReportFindings]]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,7 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from assistant.datafiles import clear_cache  # noqa: E402
 from assistant.findings import find_findings  # noqa: E402
-from assistant.models import Report  # noqa: E402
+from assistant.findings_cache import FindingsCache  # noqa: E402
+from assistant.models import Report, ReportFindings  # noqa: E402
 from assistant.planner import draft_plan  # noqa: E402
 from assistant.playbook import load_playbook  # noqa: E402
 from assistant.settings import PROJECT_ROOT  # noqa: E402
@@ -61,6 +63,7 @@ def bench_plan(reports: Sequence[Report], prompts_dir: Path = PROMPTS) -> dict[s
         draft_plan(r, rf, corpus[:i] + corpus[i + 1 :], playbook, taxonomy) for i, (r, rf) in enumerate(corpus)
     ]
     total, total_cpu = time.perf_counter() - start, time.process_time() - cpu_start
+    saved_s, load_s = _findings_on_disk(corpus, prompts_dir)
     actions = sum(len(p.actions) for p in plans)
     one_warm = statistics.median(warm)
     return {
@@ -70,6 +73,9 @@ def bench_plan(reports: Sequence[Report], prompts_dir: Path = PROMPTS) -> dict[s
         "plan_one_warm_s": round(one_warm, 4),
         "plan_one_warm_vs_target": round(one_warm / TARGET_ONE_WARM_S, 3),
         "findings_all_s": round(findings_s, 2),
+        "findings_all_save_s": round(saved_s, 2),
+        "findings_all_load_from_disk_s": round(load_s, 2),
+        "findings_load_vs_find": round(load_s / findings_s, 3),
         "findings_and_plans_all_s": round(total, 2),
         "all_vs_target": round(total / TARGET_ALL_S, 3),
         "findings_and_plans_all_cpu_s": round(total_cpu, 2),
@@ -78,6 +84,21 @@ def bench_plan(reports: Sequence[Report], prompts_dir: Path = PROMPTS) -> dict[s
         "actions": actions,
         "actions_with_good_practice": sum(1 for p in plans for a in p.actions if a.good_practice),
     }
+
+
+def _findings_on_disk(corpus: list[tuple[Report, ReportFindings]], prompts_dir: Path) -> tuple[float, float]:
+    """Seconds to save every report's findings, and to read them all back (an app restart's path)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        cache = FindingsCache(Path(tmp), prompts_dir)
+        start = time.perf_counter()
+        for report, found in corpus:
+            cache.put(report, found)
+        saved = time.perf_counter() - start
+        start = time.perf_counter()
+        loaded = [cache.get(report) for report, _ in corpus]
+        load = time.perf_counter() - start
+    assert all(x is not None for x in loaded), "a saved report's findings did not load"
+    return saved, load
 
 
 def main(argv: list[str] | None = None) -> int:
