@@ -24,7 +24,7 @@ from .themes import THEMES_FILE
 _CODE = ("findings.py", "themes.py", "citations.py", "text.py", "models.py")
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=1)
 def _code_digest() -> str:
     here = Path(__file__).parent
     return hashlib.sha256(b"".join((here / name).read_bytes() for name in _CODE)).hexdigest()

@@ -404,12 +404,15 @@ def parse_text(
 
     ``whole_file`` is the file's blocks when the section is one of several:
     its title names the authority, and all its text counts when the authority
-    is inferred.
+    is inferred. Such a section needs its own section headings (a summary table
+    of scores has none).
     """
     blocks = _text_blocks(blocks_or_text, markdown=False) if isinstance(blocks_or_text, str) else blocks_or_text
     d = _walk(blocks)
-    if whole_file and d.title_authority is None:
-        d.title_authority = _walk(whole_file).title_authority
+    if whole_file is not None:
+        if not d.saw_heading:
+            raise ReportError(source, "no 'What people expect' or 'Key findings' heading")
+        d.title_authority = d.title_authority or _walk(whole_file).title_authority
     if not d.saw_structure or not d.findings:
         raise ReportError(
             source,
@@ -535,9 +538,6 @@ def parse_reports(
         slug = _statement_heading(blocks[0]).slug
         key = f"{source}#{slug}"
         overrides = {**file_entry, **(manifest.get(key) or {})}
-        if not _walk(blocks).saw_heading:
-            skipped.append(ReportError(key, "no 'What people expect' or 'Key findings' headings"))
-            continue
         try:
             reports.append(parse_text(blocks, key, content_hash=content_hash(data, overrides, slug),
                                       overrides=overrides, whole_file=whole_file))
