@@ -31,15 +31,29 @@ if TYPE_CHECKING:  # pragma: no cover
 MAX_MESSAGE_CHARS = 4000
 
 Intent = Literal[
-    "empty", "too_long", "help", "clarify", "export", "refine", "plan", "actions", "learn",
-    "compare", "shortfalls", "strengths", "about", "question",
+    "empty",
+    "too_long",
+    "help",
+    "clarify",
+    "export",
+    "refine",
+    "plan",
+    "actions",
+    "learn",
+    "compare",
+    "shortfalls",
+    "strengths",
+    "about",
+    "question",
 ]
 
 _EXPORT = re.compile(r"\b(export|download)\b")
 _PLAN = re.compile(
     r"\b(draft|create|build|make|generate|write|produce|prepare|give me)\b.{0,40}\bplan\b|^\s*(improvement\s+)?plan\s+for\b"
 )
-_ACTIONS = re.compile(r"\b(draft|suggest|propose|recommend|give|list|what)\b.{0,60}\bactions?\b|\bwhat should\b.{0,40}\bdo\b")
+_ACTIONS = re.compile(
+    r"\b(draft|suggest|propose|recommend|give|list|what)\b.{0,60}\bactions?\b|\bwhat should\b.{0,40}\bdo\b"
+)
 _LEARN = re.compile(r"\blearn\b|\bborrow\b|\bcopy from\b|\bgood practice from\b|\bteach")
 _COMPARE = re.compile(r"\bcompar|\bside by side\b|\bversus\b|\bvs\.?\b|\bdiffer")
 _SHORTFALLS = re.compile(
@@ -158,14 +172,21 @@ class Chat:
     def _replies(self, message: str, plan: ActionPlan | None, context: ChatContext) -> Generator[str, None, ChatTurn]:
         message = message.strip()
         if not message:
-            turn = self._turn(message, "empty", "Type a question about the reports, or an instruction for the plan.",
-                              context, error=True)
+            turn = self._turn(
+                message,
+                "empty",
+                "Type a question about the reports, or an instruction for the plan.",
+                context,
+                error=True,
+            )
         elif len(message) > MAX_MESSAGE_CHARS:
             turn = self._turn(
-                message[:200], "too_long",
+                message[:200],
+                "too_long",
                 f"That message is {len(message):,} characters long; the limit is {MAX_MESSAGE_CHARS:,}. "
                 "Ask a shorter question, or upload a document on the Reports page.",
-                context, error=True,
+                context,
+                error=True,
             )
         else:
             turn = yield from _Responder(self, message, plan, context).replies()
@@ -184,7 +205,9 @@ class Chat:
             plan = plan.model_copy(deep=True)
         duplicate = next((a for a in plan.actions if same_action(a, action)), None)
         if duplicate:
-            return plan, PlanChange(kind="update", action_id=duplicate.id, summary=f"Already in the plan as {duplicate.id}.")
+            return plan, PlanChange(
+                kind="update", action_id=duplicate.id, summary=f"Already in the plan as {duplicate.id}."
+            )
         new = action.model_copy(deep=True)
         plan.actions.append(new)
         plan.renumber()
@@ -199,8 +222,14 @@ class Chat:
         return self.assistant.engine(self.engine_name)
 
     def _turn(self, message: str, intent: Intent, reply: str, context: ChatContext, **kw) -> ChatTurn:
-        return ChatTurn(message=message, intent=intent, reply=reply, context=context,
-                        engine=kw.pop("engine", None) or self.engine().name, **kw)
+        return ChatTurn(
+            message=message,
+            intent=intent,
+            reply=reply,
+            context=context,
+            engine=kw.pop("engine", None) or self.engine().name,
+            **kw,
+        )
 
 
 def _chunks(text: str) -> Iterator[str]:
@@ -216,8 +245,13 @@ def same_action(a: Action, b: Action) -> bool:
 
 
 def _empty_plan(report: Report, engine: str) -> ActionPlan:
-    return ActionPlan(authority=report.authority, quality_statement=report.quality_statement,
-                      score=report.score, report_id=report.id, engine=engine)
+    return ActionPlan(
+        authority=report.authority,
+        quality_statement=report.quality_statement,
+        score=report.score,
+        report_id=report.id,
+        engine=engine,
+    )
 
 
 class _Responder:
@@ -319,7 +353,10 @@ class _Responder:
         if len(reports) > 1:
             listed = "; ".join(escape_markdown(r.quality_statement) for r in reports)
             self.context.pending, self.context.authority = self.message, authority
-            return self._reply("clarify", f"{escape_markdown(authority)} has {len(reports)} reports: {listed}. Which quality statement?")
+            return self._reply(
+                "clarify",
+                f"{escape_markdown(authority)} has {len(reports)} reports: {listed}. Which quality statement?",
+            )
         report = reports[0]
         self.context.authority = report.authority
         self.context.report_id = report.id
@@ -342,33 +379,48 @@ class _Responder:
 
     def _help(self) -> ChatTurn:
         names = ", ".join(escape_markdown(a) for a in self.entities.authorities)
-        return self._reply("help", "\n".join([
-            f"I can answer from the reports loaded ({names}). Try:",
-            "- *What are the main shortfalls for …?*",
-            "- *What does … say about co-production?*",
-            "- *Draft actions for …'s data-sharing gaps*",
-            "- *What can … learn from … about hospital discharge?*",
-            "- *Compare the authorities on voluntary sector funding*",
-            "- *Draft the whole plan for …*, then *make action 2 owned by the Head of Commissioning*, "
-            "*set the timescale of action 1 to 6 months*, *mark action 1 amber*, *remove action 4*, "
-            "*add an action to …*",
-            "- *Export the plan*",
-        ]))
+        return self._reply(
+            "help",
+            "\n".join(
+                [
+                    f"I can answer from the reports loaded ({names}). Try:",
+                    "- *What are the main shortfalls for …?*",
+                    "- *What does … say about co-production?*",
+                    "- *Draft actions for …'s data-sharing gaps*",
+                    "- *What can … learn from … about hospital discharge?*",
+                    "- *Compare the authorities on voluntary sector funding*",
+                    "- *Draft the whole plan for …*, then *make action 2 owned by the Head of Commissioning*, "
+                    "*set the timescale of action 1 to 6 months*, *mark action 1 amber*, *remove action 4*, "
+                    "*add an action to …*",
+                    "- *Export the plan*",
+                ]
+            ),
+        )
 
     def _export(self) -> ChatTurn:
         if self.plan is None or not self.plan.actions:
-            return self._reply("export", "There is no plan to export yet. Ask me to *draft the whole plan for …* "
-                                         "or add proposed actions to the plan first.", error=True)
+            return self._reply(
+                "export",
+                "There is no plan to export yet. Ask me to *draft the whole plan for …* "
+                "or add proposed actions to the plan first.",
+                error=True,
+            )
         name = f"improvement-plan-{slugify(self.plan.authority)}.md"
-        download = Download(file_name=name, mime="text/markdown",
-                            data=to_markdown(self.plan, self.a.passages, taxonomy=self.a.taxonomy))
-        return self._reply("export", f"Here is the plan for {escape_markdown(self.plan.authority)} "
-                                     f"({len(self.plan.actions)} actions) as Markdown: **{name}**.", download=download)
+        download = Download(
+            file_name=name, mime="text/markdown", data=to_markdown(self.plan, self.a.passages, taxonomy=self.a.taxonomy)
+        )
+        return self._reply(
+            "export",
+            f"Here is the plan for {escape_markdown(self.plan.authority)} "
+            f"({len(self.plan.actions)} actions) as Markdown: **{name}**.",
+            download=download,
+        )
 
     def _refine(self) -> ChatTurn:
         if self.plan is None:
-            return self._reply("refine", "There is no plan to change yet. Ask me to *draft the whole plan for …* first.",
-                               error=True)
+            return self._reply(
+                "refine", "There is no plan to change yet. Ask me to *draft the whole plan for …* first.", error=True
+            )
         try:
             plan, changes = apply_instruction(self.plan, self.message, self.a.taxonomy, self.a.playbook)
         except RefineError as exc:
@@ -387,16 +439,29 @@ class _Responder:
         revised = refine(self.plan, self.message) if refine else None
         if revised is None or revised.actions == self.plan.actions:
             notes = [n for n in (revised.notes if revised else []) if n not in self.plan.notes]
-            return self._reply("refine", f"I could not apply that change: {escape_markdown(reason)}", error=True,
-                               notes=notes, engine=engine.name)
-        revised.actions = [a.model_copy(update={"evidence": verify_all(a.evidence, self.a.passages)})
-                           for a in revised.actions]
-        change = PlanChange(kind="replace", summary=f"The {engine.name} engine revised the plan "
-                                                    f"({len(revised.actions)} actions).")
+            return self._reply(
+                "refine",
+                f"I could not apply that change: {escape_markdown(reason)}",
+                error=True,
+                notes=notes,
+                engine=engine.name,
+            )
+        revised.actions = [
+            a.model_copy(update={"evidence": verify_all(a.evidence, self.a.passages)}) for a in revised.actions
+        ]
+        change = PlanChange(
+            kind="replace", summary=f"The {engine.name} engine revised the plan ({len(revised.actions)} actions)."
+        )
         lines = [f"Done: {escape_markdown(change.summary)}"]
         lines += [self._action_md(a, brief=True) for a in revised.actions if a not in self.plan.actions]
-        return self._reply("refine", "\n\n".join(lines), plan=revised, plan_changes=[change], engine=engine.name,
-                           notes=[n for n in revised.notes if n not in self.plan.notes])
+        return self._reply(
+            "refine",
+            "\n\n".join(lines),
+            plan=revised,
+            plan_changes=[change],
+            engine=engine.name,
+            notes=[n for n in revised.notes if n not in self.plan.notes],
+        )
 
     def _whole_plan(self) -> ChatTurn:
         report = self._one_report()
@@ -404,15 +469,20 @@ class _Responder:
             return report
         plan = self.a.plan(report, engine=self.chat.engine_name)
         replaced = self.plan is not None and self.plan.actions
-        change = PlanChange(kind="new_plan", summary=f"Drafted a plan of {len(plan.actions)} actions for {report.authority}.")
-        lines = [f"I drafted a plan of **{len(plan.actions)} actions** for {self._report_name(report)}; "
-                 "it is on the Plan page."]
+        change = PlanChange(
+            kind="new_plan", summary=f"Drafted a plan of {len(plan.actions)} actions for {report.authority}."
+        )
+        lines = [
+            f"I drafted a plan of **{len(plan.actions)} actions** for {self._report_name(report)}; "
+            "it is on the Plan page."
+        ]
         if replaced:
             lines.append("The previous plan is kept in this conversation's history (Plan page → *Restore*).")
         for action in plan.actions:
             lines += ["", self._action_md(action, brief=True)]
-        return self._reply("plan", "\n".join(lines), plan=plan, plan_changes=[change], notes=list(plan.notes),
-                           engine=plan.engine)
+        return self._reply(
+            "plan", "\n".join(lines), plan=plan, plan_changes=[change], notes=list(plan.notes), engine=plan.engine
+        )
 
     def _actions(self) -> ChatTurn:
         report = self._one_report()
@@ -431,15 +501,23 @@ class _Responder:
         lines = [f"Draft actions for {self._report_name(report)}{topic}. Use **Add to plan** to keep one."]
         for action in actions:
             lines += ["", self._action_md(action)]
-        return self._reply("actions", "\n".join(lines), actions=actions, report_id=report.id,
-                           notes=list(plan.notes), engine=plan.engine)
+        return self._reply(
+            "actions",
+            "\n".join(lines),
+            actions=actions,
+            report_id=report.id,
+            notes=list(plan.notes),
+            engine=plan.engine,
+        )
 
     def _findings(self, kind: str) -> ChatTurn:
         report = self._one_report()
         if isinstance(report, ChatTurn):
             return report
         theme = self.entities.theme(self.message)
-        findings = [f for f in self.a.findings(report).findings if f.kind == kind and (theme is None or f.theme == theme)]
+        findings = [
+            f for f in self.a.findings(report).findings if f.kind == kind and (theme is None or f.theme == theme)
+        ]
         word = "shortfalls" if kind == "shortfall" else "strengths"
         topic = f" on {escape_markdown(self._theme_label(theme))}" if theme else ""
         if not findings:
@@ -451,8 +529,11 @@ class _Responder:
         ids = {f.id for f in findings}
         actions = [a for a in self.a.plan(report, engine=self.chat.engine_name).actions if ids & set(a.shortfall_ids)]
         if actions:
-            lines += ["", f"I drafted {len(actions)} actions for these shortfalls: use **Add to plan** to keep one, "
-                          "or ask me to *draft actions for …* to see them in full."]
+            lines += [
+                "",
+                f"I drafted {len(actions)} actions for these shortfalls: use **Add to plan** to keep one, "
+                "or ask me to *draft actions for …* to see them in full.",
+            ]
         return self._reply("shortfalls", "\n".join(lines), report_id=report.id, actions=actions)
 
     def _about(self) -> ChatTurn:
@@ -468,14 +549,21 @@ class _Responder:
             if mine:
                 lines += ["", f"**{title}**"] + [self._finding_md(f) for f in mine]
         cited = {c.passage_id for c in self.cites.items}
-        hits = [h for h in self.a.search(f"{label} {self.message}", k=4, authority=report.authority)
-                if h.passage.report_id == report.id and h.passage.id not in cited]
+        hits = [
+            h
+            for h in self.a.search(f"{label} {self.message}", k=4, authority=report.authority)
+            if h.passage.report_id == report.id and h.passage.id not in cited
+        ]
         if hits:
             lines += ["", "**Related passages**"]
-            lines += [f"- {self.cites.quote(Citation(passage_id=h.passage.id, quote=first_sentence_quote(h.passage, label)))}"
-                      for h in hits[:3]]
+            lines += [
+                f"- {self.cites.quote(Citation(passage_id=h.passage.id, quote=first_sentence_quote(h.passage, label)))}"
+                for h in hits[:3]
+            ]
         if len(lines) == 1:
-            return self._nearest(f"The report for {self._report_name(report)} does not discuss {escape_markdown(label)}.", report)
+            return self._nearest(
+                f"The report for {self._report_name(report)} does not discuss {escape_markdown(label)}.", report
+            )
         return self._reply("about", "\n".join(lines), report_id=report.id)
 
     def _learn(self) -> ChatTurn:
@@ -486,15 +574,25 @@ class _Responder:
         theme = self.entities.theme(self.message)
         topic = f" about {escape_markdown(self._theme_label(theme))}" if theme else ""
         source_findings = self.a.findings(source)
-        strengths = [f for f in source_findings.findings if f.kind == "strength" and (theme is None or f.theme == theme)]
+        strengths = [
+            f for f in source_findings.findings if f.kind == "strength" and (theme is None or f.theme == theme)
+        ]
         head = f"What {escape_markdown(learner.authority)} can learn from {escape_markdown(source.authority)}{topic}"
         if not strengths:
-            return self._nearest(f"{head}: the report for {self._report_name(source)} names no strength{topic}.", source)
+            return self._nearest(
+                f"{head}: the report for {self._report_name(source)} names no strength{topic}.", source
+            )
         lines = [f"**{head}**", "", f"{self._report_name(source)}: strengths"]
         lines += [self._finding_md(f) for f in strengths]
-        gaps = [f for f in self.a.findings(learner).findings if f.kind == "shortfall" and (theme is None or f.theme == theme)]
+        gaps = [
+            f
+            for f in self.a.findings(learner).findings
+            if f.kind == "shortfall" and (theme is None or f.theme == theme)
+        ]
         if gaps:
-            lines += ["", f"{self._report_name(learner)}: the gaps this speaks to"] + [self._finding_md(f) for f in gaps]
+            lines += ["", f"{self._report_name(learner)}: the gaps this speaks to"] + [
+                self._finding_md(f) for f in gaps
+            ]
         borrow = self._borrow(learner, source, theme, strengths, gaps)
         if borrow:
             lines += ["", "**What to borrow**"] + borrow
@@ -502,8 +600,9 @@ class _Responder:
         self.context.report_id = learner.id
         return self._reply("learn", "\n".join(lines), report_id=learner.id)
 
-    def _borrow(self, learner: Report, source: Report, theme: str | None, strengths: list[Finding],
-                gaps: list[Finding]) -> list[str]:
+    def _borrow(
+        self, learner: Report, source: Report, theme: str | None, strengths: list[Finding], gaps: list[Finding]
+    ) -> list[str]:
         themes = [theme] if theme else list(dict.fromkeys(f.theme for f in strengths))
         others = [(source, self.a.findings(source, engine="builtin"))]
         lines = []
@@ -537,8 +636,12 @@ class _Responder:
         names = self.named
         if len(names) < 2:
             if len(self.entities.authorities) < 2:
-                return self._reply("compare", "Only one authority's report is loaded, so there is nothing to compare with. "
-                                              "Add another report on the Reports page.", error=True)
+                return self._reply(
+                    "compare",
+                    "Only one authority's report is loaded, so there is nothing to compare with. "
+                    "Add another report on the Reports page.",
+                    error=True,
+                )
             if len(self.entities.authorities) > 4 and not _TWO_SIDES.search(self.text):
                 self.context.pending = None
                 names_list = ", ".join(escape_markdown(a) for a in self.entities.authorities)
@@ -553,7 +656,9 @@ class _Responder:
         for kind, title in (("strength", "Strengths"), ("shortfall", "Shortfalls")):
             cells = []
             for r in reports:
-                found = [f for f in self.a.findings(r).findings if f.kind == kind and (theme is None or f.theme == theme)]
+                found = [
+                    f for f in self.a.findings(r).findings if f.kind == kind and (theme is None or f.theme == theme)
+                ]
                 any_cited |= bool(found)
                 cells.append("<br>".join(self._finding_cell(f) for f in found[:4]) or "—")
             rows.append(f"| **{title}** | " + " | ".join(cells) + " |")
@@ -579,8 +684,9 @@ class _Responder:
         passages = {h.passage.id: h.passage for h in hits}
         verified = [c for c in verify_all(answer.citations, passages) if c.verified]
         if not verified:
-            return self._nearest("The reports don't say that directly.", None, hits=hits,
-                                 notes=list(answer.notes), engine=answer.engine)
+            return self._nearest(
+                "The reports don't say that directly.", None, hits=hits, notes=list(answer.notes), engine=answer.engine
+            )
         markers = {c.passage_id: self.cites.add(c) for c in verified}
         text = _renumber_markers(answer.text, answer.citations, markers)
         if not re.search(r"\[\d+\]", text):
@@ -596,8 +702,11 @@ class _Responder:
         lines = [head]
         if hits:
             lines += ["", "The nearest passages:"]
-            lines += [f"- {self.cites.quote(Citation(passage_id=h.passage.id, quote=first_sentence_quote(h.passage, self.message)))}"
-                      f" ({escape_markdown(h.passage.authority)})" for h in hits[:3]]
+            lines += [
+                f"- {self.cites.quote(Citation(passage_id=h.passage.id, quote=first_sentence_quote(h.passage, self.message)))}"
+                f" ({escape_markdown(h.passage.authority)})"
+                for h in hits[:3]
+            ]
         return self._reply("question" if report is None else "about", "\n".join(lines), **kw)
 
     # ------------------------------------------------------------ rendering
@@ -614,7 +723,9 @@ class _Responder:
         summary = escape_markdown(finding.summary)
         if not quotes:
             return f"- {summary} *(no verified quote)*"
-        if len(finding.citations) == 1 and fold(finding.summary).strip(" .") == fold(finding.citations[0].quote).strip(" ."):
+        if len(finding.citations) == 1 and fold(finding.summary).strip(" .") == fold(finding.citations[0].quote).strip(
+            " ."
+        ):
             return f"- {quotes[0]}"
         return f"- {summary}\n" + "\n  >\n".join(f"  > {q}" for q in quotes)
 
@@ -623,13 +734,17 @@ class _Responder:
         return f"{escape_markdown(finding.summary)} {markers}".strip()
 
     def _shortfall_lines(self, report: Report, theme: str | None) -> str:
-        found = [f for f in self.a.findings(report).findings if f.kind == "shortfall" and (theme is None or f.theme == theme)]
+        found = [
+            f for f in self.a.findings(report).findings if f.kind == "shortfall" and (theme is None or f.theme == theme)
+        ]
         return "\n".join(self._finding_md(f) for f in found)
 
     def _action_md(self, action: Action, brief: bool = False) -> str:
-        head = (f"**{action.id}. {escape_markdown(action.title)}** · {escape_markdown(self._theme_label(action.theme))} · "
-                f"owner: {escape_markdown(action.owner)} · timescale: {escape_markdown(action.timescale)} · "
-                f"RAG: {action.rag} · priority: {action.priority}")
+        head = (
+            f"**{action.id}. {escape_markdown(action.title)}** · {escape_markdown(self._theme_label(action.theme))} · "
+            f"owner: {escape_markdown(action.owner)} · timescale: {escape_markdown(action.timescale)} · "
+            f"RAG: {action.rag} · priority: {action.priority}"
+        )
         evidence = " ".join(m for m in (self.cites.add(c) for c in action.evidence) if m)
         if brief:
             return f"- {head} {evidence}".rstrip()
@@ -639,7 +754,9 @@ class _Responder:
             lines.append("Measures: " + "; ".join(escape_markdown(m) for m in action.measures))
         for gp in action.good_practice:
             markers = " ".join(m for m in (self.cites.add(c) for c in gp.citations) if m)
-            lines.append(f"Good practice ({escape_markdown(gp.authority)}): {escape_markdown(gp.summary)} {markers}".rstrip())
+            lines.append(
+                f"Good practice ({escape_markdown(gp.authority)}): {escape_markdown(gp.summary)} {markers}".rstrip()
+            )
         if action.no_good_practice_note:
             lines.append(f"*{escape_markdown(action.no_good_practice_note)}*")
         return "\n\n".join(lines)

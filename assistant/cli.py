@@ -106,8 +106,10 @@ def cmd_reports(args) -> int:
         authority = f"{r.authority} (inferred)" if r.authority_inferred else r.authority
         statement = f"{r.quality_statement} (inferred)" if r.statement_inferred else r.quality_statement
         score = f"{'indicative ' if r.indicative else ''}{r.score} - {r.label}" if r.score else "no score"
-        print(f"{r.id}\n  authority: {authority}\n  statement: {statement}\n  score: {score}\n"
-              f"  passages: {len(r.passages)}\n  source: {r.source}")
+        print(
+            f"{r.id}\n  authority: {authority}\n  statement: {statement}\n  score: {score}\n"
+            f"  passages: {len(r.passages)}\n  source: {r.source}"
+        )
     for err in assistant.corpus.errors:
         print(f"Rejected {err.source}: {err.reason}", file=sys.stderr)
     return 0
@@ -123,17 +125,32 @@ def cmd_search(args) -> int:
         section=args.section,
     )
     if args.format == "json":
-        _print_json({"query": args.query, "hits": [
-            {"passage_id": h.passage.id, "score": round(h.score, 6), "authority": h.passage.authority,
-             "quality_statement": h.passage.quality_statement, "section": h.passage.section,
-             "subheading": h.passage.subheading, "text": h.passage.text,
-             "dense_rank": h.dense_rank, "bm25_rank": h.bm25_rank}
-            for h in hits]})
+        _print_json(
+            {
+                "query": args.query,
+                "hits": [
+                    {
+                        "passage_id": h.passage.id,
+                        "score": round(h.score, 6),
+                        "authority": h.passage.authority,
+                        "quality_statement": h.passage.quality_statement,
+                        "section": h.passage.section,
+                        "subheading": h.passage.subheading,
+                        "text": h.passage.text,
+                        "dense_rank": h.dense_rank,
+                        "bm25_rank": h.bm25_rank,
+                    }
+                    for h in hits
+                ],
+            }
+        )
         return 0
     if not hits:
         print("No passages found.")
     for i, h in enumerate(hits, 1):
-        where = f"{h.passage.authority} · {h.passage.quality_statement}" + (f" · {h.passage.subheading}" if h.passage.subheading else "")
+        where = f"{h.passage.authority} · {h.passage.quality_statement}" + (
+            f" · {h.passage.subheading}" if h.passage.subheading else ""
+        )
         print(f"{i}. [{h.passage.id}] score {h.score:.4f} — {where}\n   {h.passage.text}\n")
     return 0
 
@@ -148,11 +165,21 @@ def cmd_findings(args) -> int:
         reports = assistant.reports()
     results = [assistant.findings(r) for r in reports]
     if args.format == "json":
-        _print_json({"reports": [
-            {"authority": rf.authority, "quality_statement": rf.quality_statement, "score": rf.score,
-             "report_id": rf.report_id, "notes": rf.notes,
-             "findings": [f.model_dump(exclude={"report_id"}) for f in rf.findings]}
-            for rf in results]})
+        _print_json(
+            {
+                "reports": [
+                    {
+                        "authority": rf.authority,
+                        "quality_statement": rf.quality_statement,
+                        "score": rf.score,
+                        "report_id": rf.report_id,
+                        "notes": rf.notes,
+                        "findings": [f.model_dump(exclude={"report_id"}) for f in rf.findings],
+                    }
+                    for rf in results
+                ]
+            }
+        )
     else:
         print(findings_to_markdown(results, assistant.taxonomy))
     return 0
@@ -172,7 +199,9 @@ def cmd_plan(args) -> int:
         print(f"Wrote {out}")
         return 0
     if args.format == "json":
-        text = json.dumps(plan.model_dump(exclude={"usage"} if plan.usage is None else set()), indent=2, ensure_ascii=False)
+        text = json.dumps(
+            plan.model_dump(exclude={"usage"} if plan.usage is None else set()), indent=2, ensure_ascii=False
+        )
     elif args.format == "csv":
         text = export.to_csv(plan)
     else:
@@ -220,8 +249,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--format", choices=["text", "json"], default="text")
     s.set_defaults(func=cmd_search)
 
-    for name, func, helptext in (("findings", cmd_findings, "shortfalls and strengths per report"),
-                                 ("plan", cmd_plan, "draft an improvement plan for one report")):
+    for name, func, helptext in (
+        ("findings", cmd_findings, "shortfalls and strengths per report"),
+        ("plan", cmd_plan, "draft an improvement plan for one report"),
+    ):
         s = sub.add_parser(name, help=helptext)
         s.add_argument("--authority", required=name == "plan")
         s.add_argument("--statement")

@@ -70,7 +70,9 @@ def report_files(folder: Path) -> list[Path]:
     if not folder.is_dir():
         return []
     return sorted(
-        p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES and not p.name.startswith(".")
+        p
+        for p in folder.iterdir()
+        if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES and not p.name.startswith(".")
     )
 
 
@@ -107,7 +109,9 @@ class Corpus:
             s = fold(statement).lower()
             matches = [r for r in matches if s in fold(r.quality_statement).lower()]
         if not matches:
-            raise LookupError(f"No report matches {name!r}{' / ' + statement if statement else ''}. Choices: {self._choices()}")
+            raise LookupError(
+                f"No report matches {name!r}{' / ' + statement if statement else ''}. Choices: {self._choices()}"
+            )
         if len(matches) > 1:
             listed = "; ".join(f"{r.authority} ({r.quality_statement})" for r in matches)
             raise LookupError(f"{name!r} is ambiguous: {listed}. Name the authority and statement.")
@@ -167,8 +171,10 @@ def store_upload(settings: Settings, name: str, data: bytes, existing: Corpus) -
     for report in reports:
         clash = next((r for r in existing.reports if r.id == report.id and r.file != safe), None)
         if clash:
-            raise ReportError(safe, f"a report for {report.authority} ({report.quality_statement}) is already "
-                                    f"loaded from {clash.source}")
+            raise ReportError(
+                safe,
+                f"a report for {report.authority} ({report.quality_statement}) is already loaded from {clash.source}",
+            )
     if target.exists() and target.read_bytes() != data:
         raise ReportError(safe, "a different file with this name is already in the reports folder; rename it")
     settings.seeds_dir.mkdir(parents=True, exist_ok=True)
@@ -183,4 +189,3 @@ def store_file(settings: Settings, path: Path, existing: Corpus) -> list[Report]
     if path.resolve().parent == settings.seeds_dir.resolve():
         return parse_file_reports(path, load_manifest(settings.seeds_dir), max_bytes=settings.max_report_bytes)
     return store_upload(settings, path.name, read_report_file(path, max_bytes=settings.max_report_bytes), existing)
-

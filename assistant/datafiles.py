@@ -24,13 +24,16 @@ class DataFileError(ValueError):
 
 def describe(err: ValidationError) -> str:
     """One line per problem: ``  - themes.0.id: message``."""
-    return "\n".join(
-        f"  - {'.'.join(str(p) for p in e['loc']) or '(top level)'}: {e['msg']}" for e in err.errors()
-    )
+    return "\n".join(f"  - {'.'.join(str(p) for p in e['loc']) or '(top level)'}: {e['msg']}" for e in err.errors())
 
 
-def parse_yaml(text: str, model: type[M], source: Path | str, error: type[DataFileError] = DataFileError,
-               extra: dict[str, Any] | None = None) -> M:
+def parse_yaml(
+    text: str,
+    model: type[M],
+    source: Path | str,
+    error: type[DataFileError] = DataFileError,
+    extra: dict[str, Any] | None = None,
+) -> M:
     """Validate YAML text as ``model``; ``error`` names ``source`` and the problem."""
     try:
         data = yaml.safe_load(text)
@@ -44,8 +47,9 @@ def parse_yaml(text: str, model: type[M], source: Path | str, error: type[DataFi
         raise error(f"{source}: malformed:\n{describe(exc)}") from None
 
 
-def load_yaml(path: Path, model: type[M], error: type[DataFileError] = DataFileError,
-              extra: dict[str, Any] | None = None) -> M:
+def load_yaml(
+    path: Path, model: type[M], error: type[DataFileError] = DataFileError, extra: dict[str, Any] | None = None
+) -> M:
     """``parse_yaml`` of a file, cached until the file changes."""
     if not path.is_file():
         raise error(f"{path}: not found")

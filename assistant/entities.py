@@ -15,18 +15,105 @@ from .text import fold
 
 # Words that name a kind of authority rather than one authority.
 _GENERIC = {
-    "county", "council", "city", "borough", "district", "metropolitan", "royal", "of", "the", "and",
-    "with", "upon", "on", "in", "north", "south", "east", "west", "london", "isle", "isles",
+    "county",
+    "council",
+    "city",
+    "borough",
+    "district",
+    "metropolitan",
+    "royal",
+    "of",
+    "the",
+    "and",
+    "with",
+    "upon",
+    "on",
+    "in",
+    "north",
+    "south",
+    "east",
+    "west",
+    "london",
+    "isle",
+    "isles",
 }
 # Everyday words never taken as an abbreviation of an authority name.
 _COMMON = {
-    "what", "does", "have", "with", "from", "about", "were", "where", "which", "their", "there", "this",
-    "that", "they", "them", "then", "than", "show", "tell", "list", "main", "make", "more", "most", "much",
-    "some", "many", "care", "plan", "data", "gaps", "good", "work", "help", "each", "both", "into", "over",
-    "should", "could", "would", "draft", "action", "actions", "compare", "learn", "report", "reports",
-    "black", "people", "local", "authority", "authorities", "partner", "partners", "health", "hospital",
-    "support", "sector", "other", "same", "long", "high", "best", "well", "also", "just", "staff", "line",
-    "team", "teams", "carer", "carers", "service", "services",
+    "what",
+    "does",
+    "have",
+    "with",
+    "from",
+    "about",
+    "were",
+    "where",
+    "which",
+    "their",
+    "there",
+    "this",
+    "that",
+    "they",
+    "them",
+    "then",
+    "than",
+    "show",
+    "tell",
+    "list",
+    "main",
+    "make",
+    "more",
+    "most",
+    "much",
+    "some",
+    "many",
+    "care",
+    "plan",
+    "data",
+    "gaps",
+    "good",
+    "work",
+    "help",
+    "each",
+    "both",
+    "into",
+    "over",
+    "should",
+    "could",
+    "would",
+    "draft",
+    "action",
+    "actions",
+    "compare",
+    "learn",
+    "report",
+    "reports",
+    "black",
+    "people",
+    "local",
+    "authority",
+    "authorities",
+    "partner",
+    "partners",
+    "health",
+    "hospital",
+    "support",
+    "sector",
+    "other",
+    "same",
+    "long",
+    "high",
+    "best",
+    "well",
+    "also",
+    "just",
+    "staff",
+    "line",
+    "team",
+    "teams",
+    "carer",
+    "carers",
+    "service",
+    "services",
 }
 #: A word of folded, lower-cased text (hyphens and apostrophes kept inside words).
 WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
@@ -92,14 +179,15 @@ class Entities:
             return mine
         words = {w.removesuffix("s") for w in WORD.findall(fold(message).lower())}
         named = [
-            r for r in mine
+            r
+            for r in mine
             if {w.removesuffix("s") for w in WORD.findall(fold(r.quality_statement).lower()) if len(w) > 4} & words
         ]
         return named or mine
 
 
 def _abbreviates(short: str, word: str) -> bool:
-    """"glos" abbreviates "gloucestershire": same first three letters, the rest in order, clearly shorter."""
+    """ "glos" abbreviates "gloucestershire": same first three letters, the rest in order, clearly shorter."""
     if short[:3] != word[:3] or len(word) < len(short) + 2:
         return False
     rest = iter(word[3:])

@@ -153,7 +153,11 @@ def _check_gold(entry: GoldReport, report: Report, taxonomy: Taxonomy) -> list[s
         if passage is None:
             errors.append(f"{report.id}: gold passage {item.passage} does not exist")
             continue
-        errors += [f"{passage.id}: gold phrase {p!r} is not in the passage" for p in item.phrases() if not _has(passage.text, p)]
+        errors += [
+            f"{passage.id}: gold phrase {p!r} is not in the passage"
+            for p in item.phrases()
+            if not _has(passage.text, p)
+        ]
         errors += [f"{passage.id}: gold theme {t!r} is not in the taxonomy" for t in item.themes if t not in known]
     return errors
 
@@ -216,7 +220,9 @@ def _score_findings(entry: GoldReport, rf: ReportFindings, counts: Counter[str])
         if match.theme in item.themes:
             counts["themes_right"] += 1
         else:
-            detail.theme_mismatches.append(f"{item.passage}: {item.key} -> {match.theme} (gold {', '.join(item.themes)})")
+            detail.theme_mismatches.append(
+                f"{item.passage}: {item.key} -> {match.theme} (gold {', '.join(item.themes)})"
+            )
     for f in shortfalls:
         if any(_matching([f], rf.report_id, item, item.phrases()) for item in entry.shortfalls):
             counts["predicted_true"] += 1
@@ -239,7 +245,9 @@ def _score_plan(plan: ActionPlan, gold: Gold, passages: Mapping[str, Passage], c
         "verified": _verified(quotes, passages),
         "smart": _smart(plan, passages),
         "duplicate": _duplicates(plan, gold.duplicate_jaccard),
-        "good_practice": _good_practice(plan, gold) if any(e.report == plan.report_id for e in gold.reports) else (0, 0),
+        "good_practice": _good_practice(plan, gold)
+        if any(e.report == plan.report_id for e in gold.reports)
+        else (0, 0),
     }.items():
         counts[name] += hits
         counts[f"{name}_of"] += total
@@ -295,8 +303,15 @@ def run_eval(
         ]
     for name, hits, total, maximum in rows:
         value = counts[hits] / counts[total] if counts[total] else None
-        result.metrics.append(Metric(name=name, value=value, threshold=getattr(t, name), maximum=maximum,
-                                     detail=f"{counts[hits]}/{counts[total]}"))
+        result.metrics.append(
+            Metric(
+                name=name,
+                value=value,
+                threshold=getattr(t, name),
+                maximum=maximum,
+                detail=f"{counts[hits]}/{counts[total]}",
+            )
+        )
     return result
 
 
@@ -307,7 +322,9 @@ def format_eval(result: EvalResult) -> str:
     for m in result.metrics:
         value = "n/a" if m.value is None else f"{m.value:.3f}"
         bound = f"{'<=' if m.maximum else '>='} {m.threshold:.2f}"
-        lines.append(f"{m.name:<24} {value:>7} {'(' + m.detail + ')':<11} {bound:>11}  {'ok' if m.passed else 'BELOW' if not m.maximum else 'ABOVE'}")
+        lines.append(
+            f"{m.name:<24} {value:>7} {'(' + m.detail + ')':<11} {bound:>11}  {'ok' if m.passed else 'BELOW' if not m.maximum else 'ABOVE'}"
+        )
     for error in result.errors:
         lines.append(f"gold error: {error}")
     for r in result.reports:

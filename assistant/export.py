@@ -27,8 +27,18 @@ SECTION_NAMES = {
     "key_findings": "Key findings",
 }
 CSV_COLUMNS = [
-    "id", "title", "theme", "shortfall_ids", "action", "owner", "timescale", "measures",
-    "rag", "priority", "evidence", "good_practice",
+    "id",
+    "title",
+    "theme",
+    "shortfall_ids",
+    "action",
+    "owner",
+    "timescale",
+    "measures",
+    "rag",
+    "priority",
+    "evidence",
+    "good_practice",
 ]
 
 _MD_PUNCT = re.compile(r"([\\`*_{}\[\]#|~$])")
@@ -93,7 +103,7 @@ class _Sources:
         return self.ids.index(passage_id) + 1
 
     def describe(self, passage_id: str) -> str:
-        """"Passage <id> — authority, statement, section › sub-heading" (never a bare id, which
+        """ "Passage <id> — authority, statement, section › sub-heading" (never a bare id, which
         Markdown would read as a link definition)."""
         p = self.passages.get(passage_id)
         if p is None:
@@ -207,12 +217,20 @@ def _cite_plain(citation: Citation) -> str:
 
 def csv_row(a: Action) -> list[str]:
     good = [
-        f"{gp.authority}: {gp.summary} " + " ".join(f"[{c.passage_id}]" for c in gp.citations)
-        for gp in a.good_practice
+        f"{gp.authority}: {gp.summary} " + " ".join(f"[{c.passage_id}]" for c in gp.citations) for gp in a.good_practice
     ] or ([a.no_good_practice_note] if a.no_good_practice_note else [])
     return [
-        a.id, a.title, a.theme, "; ".join(a.shortfall_ids), a.action, a.owner, a.timescale,
-        "; ".join(a.measures), a.rag, a.priority, " | ".join(_cite_plain(c) for c in a.evidence),
+        a.id,
+        a.title,
+        a.theme,
+        "; ".join(a.shortfall_ids),
+        a.action,
+        a.owner,
+        a.timescale,
+        "; ".join(a.measures),
+        a.rag,
+        a.priority,
+        " | ".join(_cite_plain(c) for c in a.evidence),
         " | ".join(g.strip() for g in good),
     ]
 
@@ -247,8 +265,9 @@ def to_docx(
     doc = Document()
     doc.add_heading(_x(f"Improvement plan: {plan.authority} — {plan.quality_statement}"), level=0)
     doc.add_paragraph(_x(f"CQC score: {score_line(plan.score)}"))
-    doc.add_paragraph(_x(f"Drafted by {engine_name(plan.engine)} on {_date(today)}. "
-                         "Every action is a draft for leaders to edit."))
+    doc.add_paragraph(
+        _x(f"Drafted by {engine_name(plan.engine)} on {_date(today)}. Every action is a draft for leaders to edit.")
+    )
     if plan.notes:
         doc.add_heading("Notes", level=1)
         for note in plan.notes:

@@ -20,8 +20,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
-from .datafiles import DataFileError, load_yaml, parse_yaml
 from .citations import verify
+from .datafiles import DataFileError, load_yaml, parse_yaml
 from .models import Citation, Finding, FindingKind, Passage, Report, ReportFindings
 from .settings import PROJECT_ROOT
 from .text import sentence_spans
@@ -31,8 +31,18 @@ CUES_FILE = "finding_cues.yaml"
 
 # One character for one character, so offsets in the straightened text are offsets in the original.
 _STRAIGHT = str.maketrans(
-    {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2010": "-", "\u2011": "-",
-     "\u2013": "-", "\u2014": "-", "\u00a0": " ", "\u202f": " "}
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u00a0": " ",
+        "\u202f": " ",
+    }
 )
 _TRAILING = " \t\n,;:"
 
@@ -95,7 +105,9 @@ class Cues(BaseModel):
     version: int = 1
     contrast_markers: list[str] = Field(min_length=1)
     concessive_openers: list[str] = Field(default_factory=list)
-    parenthetical: str = Field(default=r"\s*(?:such as|including)\b", description="matched right after a comma: an aside")
+    parenthetical: str = Field(
+        default=r"\s*(?:such as|including)\b", description="matched right after a comma: an aside"
+    )
     shortfall: list[str] = Field(min_length=1)
     mitigation: list[str] = Field(default_factory=list)
     strength: list[str] = Field(min_length=1)
@@ -117,8 +129,14 @@ class Cues(BaseModel):
     _stop: frozenset[str] = PrivateAttr(default=frozenset())
 
     @field_validator(
-        "contrast_markers", "concessive_openers", "parenthetical", "shortfall", "mitigation", "strength",
-        "connectives", "frames",
+        "contrast_markers",
+        "concessive_openers",
+        "parenthetical",
+        "shortfall",
+        "mitigation",
+        "strength",
+        "connectives",
+        "frames",
     )
     @classmethod
     def _regexes(cls, patterns: list[str] | str) -> list[str] | str:
@@ -179,8 +197,8 @@ class Cues(BaseModel):
             changed = False
             for pattern in self._trims:
                 m = pattern.match(text.translate(_STRAIGHT))
-                if m and m.end() > 0 and len(text[m.end():].split()) >= 3:
-                    text, changed = text[m.end():], True
+                if m and m.end() > 0 and len(text[m.end() :].split()) >= 3:
+                    text, changed = text[m.end() :], True
         text = text.strip(" ,;:.")
         words = text.split()
         if len(words) > self.summary_words + 4:
@@ -297,7 +315,9 @@ def _citations(group: _Group) -> tuple[list[Citation], int]:
     out: list[Citation] = []
     failed = 0
     for member in group.members:
-        checked = verify(Citation(passage_id=member.passage.id, quote=member.quote), {member.passage.id: member.passage})
+        checked = verify(
+            Citation(passage_id=member.passage.id, quote=member.quote), {member.passage.id: member.passage}
+        )
         if checked is None or not checked.verified:
             failed += 1
         elif all(c.quote != checked.quote for c in out):
@@ -321,7 +341,9 @@ def find_findings(report: Report, taxonomy: Taxonomy, cues: Cues | None = None) 
     )
     passages = report.key_findings()
     if not passages:
-        result.notes.append(f"{report.authority}: the report has no key findings, so no shortfalls or strengths were found.")
+        result.notes.append(
+            f"{report.authority}: the report has no key findings, so no shortfalls or strengths were found."
+        )
         return result
     clauses = [c for p in passages for c in passage_clauses(p, taxonomy, cues)]
     by_kind: dict[str, list[Finding]] = {"shortfall": [], "strength": []}

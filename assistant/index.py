@@ -226,8 +226,7 @@ class Index:
             ids.append(pid)
         # A report half-written by an interrupted sync has mixed fingerprints: it counts as changed.
         return {
-            rid: _Indexed(prints.pop() if len(prints) == 1 else "", tuple(ids))
-            for rid, (prints, ids) in groups.items()
+            rid: _Indexed(prints.pop() if len(prints) == 1 else "", tuple(ids)) for rid, (prints, ids) in groups.items()
         }
 
     # ------------------------------------------------------------------ sync
@@ -285,9 +284,7 @@ class Index:
         ids = tuple(p.id for p in passages)
         columns = {f: np.array([getattr(p, f) for p in passages], dtype=object) for f in _FILTERS}
         by_id = {p.id: p for p in passages}
-        digest = hashlib.sha256(
-            json.dumps([TOKENISER_VERSION, sorted(prints.items())]).encode()
-        ).hexdigest()
+        digest = hashlib.sha256(json.dumps([TOKENISER_VERSION, sorted(prints.items())]).encode()).hexdigest()
         if self._lexical.digest == digest and self._lexical.ids == ids:
             return self._lexical
         bm25 = self._read_bm25(digest, len(ids)) if ids else None

@@ -127,9 +127,7 @@ def parse_json(text: str, schema: type[T]) -> T:
     try:
         return schema.model_validate(data)
     except ValidationError as err:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'object'}: {e['msg']}" for e in err.errors()[:3]
-        )
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'object'}: {e['msg']}" for e in err.errors()[:3])
         raise ValueError(f"the JSON does not match the schema ({problems})") from None
 
 

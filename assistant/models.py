@@ -57,8 +57,10 @@ class Report(BaseModel):
     indicative: bool = False
     i_statements: list[str] = Field(default_factory=list)
     commitment: str | None = None
-    source: str = Field(description="file name inside the reports folder; <file>#<statement-slug> for one "
-                                    "section of a file holding several quality statements")
+    source: str = Field(
+        description="file name inside the reports folder; <file>#<statement-slug> for one "
+        "section of a file holding several quality statements"
+    )
     content_hash: str
     passages: list[Passage] = Field(default_factory=list)
 
@@ -160,7 +162,7 @@ class TokenUsage(BaseModel):
     def total_tokens(self) -> int:
         return self.prompt_tokens + self.completion_tokens
 
-    def __add__(self, other: "TokenUsage") -> "TokenUsage":
+    def __add__(self, other: TokenUsage) -> TokenUsage:
         return TokenUsage(
             prompt_tokens=self.prompt_tokens + other.prompt_tokens,
             completion_tokens=self.completion_tokens + other.completion_tokens,

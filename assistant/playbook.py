@@ -78,7 +78,7 @@ class Lever(BaseModel):
     cues: list[str] = Field(default_factory=list, description="words in a finding that make this lever apt")
 
     @model_validator(mode="after")
-    def _templates(self) -> "Lever":
+    def _templates(self) -> Lever:
         for field in ("title", "action"):
             check_template(getattr(self, field), ACTION_SLOTS, f"lever {self.id!r} {field}")
         for i, measure in enumerate(self.measures, start=1):
@@ -99,7 +99,7 @@ class ThemePlay(BaseModel):
     levers: list[Lever] = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _consistent(self) -> "ThemePlay":
+    def _consistent(self) -> ThemePlay:
         ids = [lever.id for lever in self.levers]
         if len(ids) != len(set(ids)):
             raise ValueError(f"theme {self.label!r}: lever ids must be unique, got {ids}")
@@ -128,7 +128,7 @@ class PriorityRules(BaseModel):
     medium_at: int
 
     @model_validator(mode="after")
-    def _ordered(self) -> "PriorityRules":
+    def _ordered(self) -> PriorityRules:
         if self.medium_at > self.high_at:
             raise ValueError("priority: medium_at must not exceed high_at")
         return self
@@ -159,8 +159,16 @@ class Lexicon(BaseModel):
     gap_words: int = Field(ge=4, le=40, description="longest gap excerpt, in words")
 
     @field_validator(
-        "stopwords", "question_words", "connectives", "reporting", "contrasts", "clause_breaks", "demonstratives",
-        "head_nouns", "severe", "mild",
+        "stopwords",
+        "question_words",
+        "connectives",
+        "reporting",
+        "contrasts",
+        "clause_breaks",
+        "demonstratives",
+        "head_nouns",
+        "severe",
+        "mild",
     )
     @classmethod
     def _lower(cls, values):
@@ -177,9 +185,8 @@ class Playbook(BaseModel):
     lexicon: Lexicon
     themes: dict[str, ThemePlay]
 
-
     @model_validator(mode="after")
-    def _complete(self) -> "Playbook":
+    def _complete(self) -> Playbook:
         if "default" not in self.themes:
             raise ValueError("themes must include a 'default' entry for unknown theme ids")
         missing = set(MESSAGE_SLOTS) - set(self.messages)

@@ -39,15 +39,37 @@ _EDIT_START = re.compile(
     re.I,
 )
 _ACTION_REF = re.compile(r"\baction\s*#?\s*(\d+)\b|\bA(\d+)\b", re.I)
-_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
-             "eighth": 8, "ninth": 9, "tenth": 10}
-_RAG_WORDS: dict[str, RAG] = {"not started": "Not started", "green": "Green", "amber": "Amber", "red": "Red",
-                              "completed": "Complete", "complete": "Complete", "done": "Complete"}
+_ORDINALS = {
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "seventh": 7,
+    "eighth": 8,
+    "ninth": 9,
+    "tenth": 10,
+}
+_RAG_WORDS: dict[str, RAG] = {
+    "not started": "Not started",
+    "green": "Green",
+    "amber": "Amber",
+    "red": "Red",
+    "completed": "Complete",
+    "complete": "Complete",
+    "done": "Complete",
+}
 _TAIL_REF = re.compile(r"\s+(?:for|of|on|in)\s+(?:action\s*#?\s*\d+|a\d+|the\s+[\w' -]+?\s+action)\s*$", re.I)
-_ADD_ACTION = re.compile(r"^\s*(?:please\s+)?add\s+(?:an?\s+|another\s+)?(?:new\s+)?action\s*(?:to\s+|that\s+|for\s+|:|-)?\s*(?P<v>.+)$",
-                         re.I | re.S)
-_ADD_MEASURE = re.compile(r"^\s*(?:please\s+)?add\s+(?:an?\s+|another\s+)?measure\s*(?:of\s+success\s*)?:?\s*(?P<v>.+?)\s+"
-                          r"(?:to|for)\s+(?P<ref>action\s*#?\s*\d+|a\d+|the\s+[\w' -]+?\s+action)\s*\.?\s*$", re.I | re.S)
+_ADD_ACTION = re.compile(
+    r"^\s*(?:please\s+)?add\s+(?:an?\s+|another\s+)?(?:new\s+)?action\s*(?:to\s+|that\s+|for\s+|:|-)?\s*(?P<v>.+)$",
+    re.I | re.S,
+)
+_ADD_MEASURE = re.compile(
+    r"^\s*(?:please\s+)?add\s+(?:an?\s+|another\s+)?measure\s*(?:of\s+success\s*)?:?\s*(?P<v>.+?)\s+"
+    r"(?:to|for)\s+(?P<ref>action\s*#?\s*\d+|a\d+|the\s+[\w' -]+?\s+action)\s*\.?\s*$",
+    re.I | re.S,
+)
 
 
 def looks_like_edit(message: str) -> bool:
@@ -69,22 +91,47 @@ def apply_instruction(plan: ActionPlan, instruction: str, taxonomy, playbook) ->
         action = _target(plan, m.group("ref"), taxonomy)
         measure = _clean_value(m.group("v"))
         action.measures.append(measure)
-        return plan, [PlanChange(kind="update", action_id=action.id, field="measures", new=measure,
-                                 summary=f"added the measure “{measure}” to {action.id}.")]
+        return plan, [
+            PlanChange(
+                kind="update",
+                action_id=action.id,
+                field="measures",
+                new=measure,
+                summary=f"added the measure “{measure}” to {action.id}.",
+            )
+        ]
     lower = fold(text).lower()
     action = _target(plan, text, taxonomy)
     if re.match(r"^\s*(?:please\s+)?(remove|delete|drop)\b", lower):
         plan.actions.remove(action)
         old_id = action.id
         plan.renumber()
-        renumbered = f" The remaining {len(plan.actions)} actions are renumbered A1–A{len(plan.actions)}." if plan.actions else ""
-        return plan, [PlanChange(kind="remove", action_id=old_id, old=action.title,
-                                 summary=f"removed {old_id} “{action.title}”.{renumbered}")]
+        renumbered = (
+            f" The remaining {len(plan.actions)} actions are renumbered A1–A{len(plan.actions)}."
+            if plan.actions
+            else ""
+        )
+        return plan, [
+            PlanChange(
+                kind="remove",
+                action_id=old_id,
+                old=action.title,
+                summary=f"removed {old_id} “{action.title}”.{renumbered}",
+            )
+        ]
     for field, value in _edits(text, lower):
         old = getattr(action, field)
         setattr(action, field, value)
-        return plan, [PlanChange(kind="update", action_id=action.id, field=field, old=str(old), new=str(value),
-                                 summary=f"{action.id} {_FIELD_NAMES[field]}: {old} → {value}.")]
+        return plan, [
+            PlanChange(
+                kind="update",
+                action_id=action.id,
+                field=field,
+                old=str(old),
+                new=str(value),
+                summary=f"{action.id} {_FIELD_NAMES[field]}: {old} → {value}.",
+            )
+        ]
     raise RefineError(
         "I understood which action you mean but not what to change. Try: *make action 2 owned by the Head of "
         "Commissioning*, *set the timescale of action 1 to 6 months*, *mark action 1 amber*, *make action 3 high "
@@ -92,17 +139,26 @@ def apply_instruction(plan: ActionPlan, instruction: str, taxonomy, playbook) ->
     )
 
 
-_FIELD_NAMES = {"owner": "owner", "timescale": "timescale", "rag": "RAG status", "priority": "priority", "title": "title"}
+_FIELD_NAMES = {
+    "owner": "owner",
+    "timescale": "timescale",
+    "rag": "RAG status",
+    "priority": "priority",
+    "title": "title",
+}
 
 
 def _edits(text: str, lower: str) -> Iterator[tuple[str, str]]:
     """(field, value) pairs the instruction asks for, most specific first."""
-    if m := re.search(r"\bowned by\s+(?P<v>.+)$", text, re.I) or re.search(
-        r"\bowner\b.*?\b(?:to|is|as|be|=|:)\s+(?P<v>.+)$", text, re.I
-    ) or re.search(r"\bassign\w*\b.*?\bto\s+(?P<v>.+)$", text, re.I):
+    if (
+        m := re.search(r"\bowned by\s+(?P<v>.+)$", text, re.I)
+        or re.search(r"\bowner\b.*?\b(?:to|is|as|be|=|:)\s+(?P<v>.+)$", text, re.I)
+        or re.search(r"\bassign\w*\b.*?\bto\s+(?P<v>.+)$", text, re.I)
+    ):
         yield "owner", _clean_value(m.group("v"), drop_article=True)
-    elif m := re.search(r"\b(?:timescale|deadline|time ?frame|due date|target date)\b.*?\b(?:to|is|as|be|=|:)\s+(?P<v>.+)$", text, re.I) \
-            or re.search(r"\bdue\s+(?P<v>(?:in|by|within)\s+.+)$", text, re.I):
+    elif m := re.search(
+        r"\b(?:timescale|deadline|time ?frame|due date|target date)\b.*?\b(?:to|is|as|be|=|:)\s+(?P<v>.+)$", text, re.I
+    ) or re.search(r"\bdue\s+(?P<v>(?:in|by|within)\s+.+)$", text, re.I):
         yield "timescale", _clean_value(m.group("v"))
     elif m := re.search(r"\brename\b.*?\bto\s+(?P<v>.+)$|\btitle\b.*?\bto\s+(?P<v2>.+)$", text, re.I):
         yield "title", _clean_value(m.group("v") or m.group("v2"))
@@ -144,10 +200,14 @@ def _target(plan: ActionPlan, text: str, taxonomy) -> Action:
         return plan.actions[-1] if word == "last" else _nth(plan, _ORDINALS[word], ids)
     m = re.search(r"((?:[\w'-]+\s+){1,4})action\b", lower)
     if m:
-        words = re.split(r"\b(?:the|of|for|on|to|set|make|mark|change|remove|delete|drop|rename|give)\b", m.group(1))[-1].strip()
+        words = re.split(r"\b(?:the|of|for|on|to|set|make|mark|change|remove|delete|drop|rename|give)\b", m.group(1))[
+            -1
+        ].strip()
         if words:
             return _by_words(plan, words, taxonomy, ids)
-    raise RefineError(f"Which action? Say *action 2* (the plan has {ids}) or name its theme, e.g. *the co-production action*.")
+    raise RefineError(
+        f"Which action? Say *action 2* (the plan has {ids}) or name its theme, e.g. *the co-production action*."
+    )
 
 
 def _nth(plan: ActionPlan, n: int, ids: str) -> Action:
@@ -161,7 +221,9 @@ def _by_words(plan: ActionPlan, words: str, taxonomy, ids: str) -> Action:
     matches = [a for a in plan.actions if theme and a.theme == theme]
     if not matches:
         wanted = set(WORD.findall(words))
-        matches = [a for a in plan.actions if wanted and wanted <= set(WORD.findall(fold(a.title + " " + a.action).lower()))]
+        matches = [
+            a for a in plan.actions if wanted and wanted <= set(WORD.findall(fold(a.title + " " + a.action).lower()))
+        ]
     if len(matches) == 1:
         return matches[0]
     if not matches:
@@ -177,12 +239,21 @@ def _add_user_action(plan: ActionPlan, text: str, taxonomy, playbook) -> PlanCha
     months = sorted(lever.months for lever in play.levers)[len(play.levers) // 2]
     title = what if len(what) <= 80 else what[:77].rsplit(" ", 1)[0] + "…"
     action = Action(
-        id=f"A{len(plan.actions) + 1}", title=title, theme=theme, action=what.rstrip(".") + ".",
-        owner=play.owners[0], timescale=f"{months} months", priority=play.priority,
+        id=f"A{len(plan.actions) + 1}",
+        title=title,
+        theme=theme,
+        action=what.rstrip(".") + ".",
+        owner=play.owners[0],
+        timescale=f"{months} months",
+        priority=play.priority,
         no_good_practice_note="Added in conversation: no report evidence cited yet.",
     )
     plan.actions.append(action)
     plan.renumber()
-    return PlanChange(kind="add", action_id=action.id, new=action.title,
-                      summary=f"added {action.id} “{action.title}” (owner {action.owner}, {action.timescale}: "
-                              "suggested from the playbook; change them if needed).")
+    return PlanChange(
+        kind="add",
+        action_id=action.id,
+        new=action.title,
+        summary=f"added {action.id} “{action.title}” (owner {action.owner}, {action.timescale}: "
+        "suggested from the playbook; change them if needed).",
+    )

@@ -68,9 +68,7 @@ class QualityStatement:
 @lru_cache(maxsize=1)
 def quality_statements() -> tuple[QualityStatement, ...]:
     rows = yaml.safe_load((DATA_DIR / "quality_statements.yaml").read_text(encoding="utf-8"))
-    return tuple(
-        QualityStatement(r["name"], r["theme"], tuple(r.get("aliases", [])), r["commitment"]) for r in rows
-    )
+    return tuple(QualityStatement(r["name"], r["theme"], tuple(r.get("aliases", [])), r["commitment"]) for r in rows)
 
 
 @lru_cache(maxsize=1)
@@ -539,13 +537,21 @@ def parse_reports(
         key = f"{source}#{slug}"
         overrides = {**file_entry, **(manifest.get(key) or {})}
         try:
-            reports.append(parse_text(blocks, key, content_hash=content_hash(data, overrides, slug),
-                                      overrides=overrides, whole_file=whole_file))
+            reports.append(
+                parse_text(
+                    blocks,
+                    key,
+                    content_hash=content_hash(data, overrides, slug),
+                    overrides=overrides,
+                    whole_file=whole_file,
+                )
+            )
         except ReportError as exc:
             skipped.append(exc)
     if not reports:
-        raise ReportError(source, f"none of its {len(sections)} quality statement sections could be read "
-                                  f"(first: {skipped[0].reason})")
+        raise ReportError(
+            source, f"none of its {len(sections)} quality statement sections could be read (first: {skipped[0].reason})"
+        )
     return reports
 
 
@@ -555,7 +561,9 @@ def _single(reports: list[Report], source: str) -> Report:
     return reports[0]
 
 
-def parse_bytes(data: bytes, source: str, *, overrides: dict | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> Report:
+def parse_bytes(
+    data: bytes, source: str, *, overrides: dict | None = None, max_bytes: int = DEFAULT_MAX_BYTES
+) -> Report:
     """Parse a one-section report given its bytes and file name."""
     manifest = {source: overrides} if overrides else None
     return _single(parse_reports(data, source, manifest=manifest, max_bytes=max_bytes), source)

@@ -72,7 +72,9 @@ class Assistant:
             self.reload(progress=progress)
             return [self.corpus.report(r.id) for r in reports]
 
-    def add_files(self, paths: list[Path], *, progress: Progress | None = None) -> tuple[list[Report], list[IngestError]]:
+    def add_files(
+        self, paths: list[Path], *, progress: Progress | None = None
+    ) -> tuple[list[Report], list[IngestError]]:
         """Copy report files into the reports folder (each validated first) and index them."""
         added: list[Report] = []
         errors: list[IngestError] = []
@@ -87,8 +89,15 @@ class Assistant:
 
     # ------------------------------------------------------------------ stages
 
-    def search(self, query: str, *, k: int = 8, authority: str | None = None, statement: str | None = None,
-               section: str | None = None) -> list[SearchHit]:
+    def search(
+        self,
+        query: str,
+        *,
+        k: int = 8,
+        authority: str | None = None,
+        statement: str | None = None,
+        section: str | None = None,
+    ) -> list[SearchHit]:
         return self.index.search(query, k=k, authority=authority, statement=statement, section=section)
 
     def engine(self, name: str | None = None) -> Engine:

@@ -52,9 +52,7 @@ class Settings(BaseSettings):
     vectorstore_dir: Path = Field(default=PROJECT_ROOT / "vectorstore")
     data_dir: Path = Field(default=PROJECT_ROOT / "data", description="Chats, plans, workshops.")
     prompts_dir: Path = Field(default=PROJECT_ROOT / "prompts")
-    database_url: str | None = Field(
-        default=None, description="SQLAlchemy URL; default SQLite under data_dir."
-    )
+    database_url: str | None = Field(default=None, description="SQLAlchemy URL; default SQLite under data_dir.")
 
     engine: Literal["builtin", "openai"] = "builtin"
     model: str = "gpt-4o-mini"
@@ -71,9 +69,7 @@ class Settings(BaseSettings):
     embedder: Literal["builtin", "openai"] = "builtin"
     openai_embedding_model: str = "text-embedding-3-small"
 
-    chroma_host: str | None = Field(
-        default=None, validation_alias=AliasChoices("CHROMA_HOST", "chroma_host")
-    )
+    chroma_host: str | None = Field(default=None, validation_alias=AliasChoices("CHROMA_HOST", "chroma_host"))
     chroma_port: int = Field(default=8000, validation_alias=AliasChoices("CHROMA_PORT", "chroma_port"))
 
     max_report_bytes: int = 20 * 1024 * 1024

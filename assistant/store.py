@@ -144,8 +144,13 @@ class Store:
             if conv is None:
                 raise KeyError(f"no conversation {conversation_id!r}")
             last = s.scalar(select(func.max(MessageRow.position)).where(MessageRow.conversation_id == conversation_id))
-            row = MessageRow(conversation_id=conversation_id, position=(last or 0) + 1, role=role, content=content,
-                             turn=turn.model_dump_json() if turn else None)
+            row = MessageRow(
+                conversation_id=conversation_id,
+                position=(last or 0) + 1,
+                role=role,
+                content=content,
+                turn=turn.model_dump_json() if turn else None,
+            )
             s.add(row)
             conv.updated = _now()
             if turn is not None:
@@ -170,8 +175,14 @@ class Store:
             if conv is None:
                 raise KeyError(f"no conversation {conversation_id!r}")
             last = s.scalar(select(func.max(PlanRow.version)).where(PlanRow.conversation_id == conversation_id)) or 0
-            s.add(PlanRow(conversation_id=conversation_id, version=last + 1, summary=summary[:300],
-                          plan=plan.model_dump_json() if plan else None))
+            s.add(
+                PlanRow(
+                    conversation_id=conversation_id,
+                    version=last + 1,
+                    summary=summary[:300],
+                    plan=plan.model_dump_json() if plan else None,
+                )
+            )
             conv.updated = _now()
             return last + 1
 
@@ -190,8 +201,12 @@ class Store:
                 select(PlanRow).where(PlanRow.conversation_id == conversation_id).order_by(PlanRow.version.desc())
             )
             return [
-                PlanVersion(version=r.version, summary=r.summary, created=r.created,
-                            actions=len(ActionPlan.model_validate_json(r.plan).actions) if r.plan else 0)
+                PlanVersion(
+                    version=r.version,
+                    summary=r.summary,
+                    created=r.created,
+                    actions=len(ActionPlan.model_validate_json(r.plan).actions) if r.plan else 0,
+                )
                 for r in rows
             ]
 
@@ -210,10 +225,20 @@ def _title(content: str) -> str:
 
 
 def _conversation(row: ConversationRow) -> Conversation:
-    return Conversation(id=row.id, title=row.title, created=row.created, updated=row.updated,
-                        context=ChatContext.model_validate_json(row.context or "{}"))
+    return Conversation(
+        id=row.id,
+        title=row.title,
+        created=row.created,
+        updated=row.updated,
+        context=ChatContext.model_validate_json(row.context or "{}"),
+    )
 
 
 def _message(row: MessageRow) -> Message:
-    return Message(position=row.position, role=row.role, content=row.content, created=row.created,
-                   turn=ChatTurn.model_validate_json(row.turn) if row.turn else None)
+    return Message(
+        position=row.position,
+        role=row.role,
+        content=row.content,
+        created=row.created,
+        turn=ChatTurn.model_validate_json(row.turn) if row.turn else None,
+    )

@@ -158,7 +158,7 @@ class Taxonomy(BaseModel):
     _cue_tokens: dict[str, frozenset[str]] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
-    def _consistent(self) -> "Taxonomy":
+    def _consistent(self) -> Taxonomy:
         ids = [t.id for t in self.themes] + [self.fallback.id]
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:

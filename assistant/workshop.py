@@ -271,7 +271,7 @@ def accept_into_plan(workshop: WorkshopSnapshot, plan: ActionPlan) -> ActionPlan
     dropped = [a for a in plan.actions if a.id in discussed and a.id not in accepted_ids]
     kept = [a.model_copy(deep=True) for a in plan.actions if a.id not in discussed]
     notes = [
-        f"Workshop \"{workshop.title}\" ({workshop.date.isoformat()}): {len(ranked)} action(s) accepted, "
+        f'Workshop "{workshop.title}" ({workshop.date.isoformat()}): {len(ranked)} action(s) accepted, '
         f"ranked by {workshop.total_votes()} dot vote(s) from {len(workshop.participants)} participant(s)."
     ]
     notes += [f"Not prioritised at the workshop, removed: {a.id} {a.title}" for a in dropped]

@@ -18,7 +18,6 @@ from .datafiles import DataFileError, load_yaml
 from .models import ActionPlan, Passage, ReportFindings
 from .workshop import AgendaItem, Candidate, shorten
 
-
 _PLACEHOLDERS = {"authority", "statement", "theme", "shortfall", "quote", "count"}
 _GP_PLACEHOLDERS = _PLACEHOLDERS | {"good_practice_authority", "good_practice"}
 
@@ -46,7 +45,7 @@ class WorkshopPrompts(BaseModel):
     themes: dict[str, list[str]] = Field(default_factory=dict)
 
     @model_validator(mode="after")
-    def _known_placeholders(self) -> "WorkshopPrompts":
+    def _known_placeholders(self) -> WorkshopPrompts:
         groups = [("default", self.default, _PLACEHOLDERS), ("good_practice", self.good_practice, _GP_PLACEHOLDERS)]
         groups += [(f"themes.{k}", v, _PLACEHOLDERS) for k, v in self.themes.items()]
         for where, templates, allowed in groups:
@@ -71,7 +70,6 @@ def _template_fields(template: str) -> set[str]:
 def load_workshop_prompts(prompts_dir: Path) -> WorkshopPrompts:
     """Load and check ``workshop_prompts.yaml`` (cached until it changes; unknown placeholders are an error)."""
     return load_yaml(Path(prompts_dir) / "workshop_prompts.yaml", WorkshopPrompts, WorkshopPromptsError)
-
 
 
 def _humanise(theme_id: str) -> str:

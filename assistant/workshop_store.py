@@ -227,9 +227,7 @@ class WorkshopStore:
     def facilitate(self, token: str) -> Facilitator:
         """The facilitator handle for the workshop whose secret token this is."""
         with self.transaction() as s:
-            wid = s.scalar(
-                select(WorkshopRow.id).where(WorkshopRow.facilitator_token_hash == _hash_token(token or ""))
-            )
+            wid = s.scalar(select(WorkshopRow.id).where(WorkshopRow.facilitator_token_hash == _hash_token(token or "")))
         if wid is None:
             raise AccessDenied("This facilitator link is not valid. Use the secret link you were given.")
         return Facilitator(self, wid)
@@ -284,8 +282,11 @@ def _insert_item(s: Session, workshop_id: str, position: int, item: AgendaItem) 
     s.add(row)
     s.flush()
     for cand in item.candidates:
-        s.add(CandidateRow(workshop_id=workshop_id, item_id=row.id, source=cand.source,
-                           action=cand.action.model_dump(mode="json")))
+        s.add(
+            CandidateRow(
+                workshop_id=workshop_id, item_id=row.id, source=cand.source, action=cand.action.model_dump(mode="json")
+            )
+        )
     return row.id
 
 
@@ -334,31 +335,67 @@ def _snapshot(s: Session, w: WorkshopRow) -> WorkshopSnapshot:
         if i.merged_into_id is not None:
             merged.setdefault(i.merged_into_id, []).append(i.id)
     idea_views = [
-        Idea(id=i.id, item_id=i.item_id, participant_id=i.participant_id, author=names.get(i.participant_id, "?"),
-             text=i.text, created_at=i.created_at, merged_into=i.merged_into_id, merged=merged.get(i.id, []),
-             candidate_id=promoted.get(i.id))
+        Idea(
+            id=i.id,
+            item_id=i.item_id,
+            participant_id=i.participant_id,
+            author=names.get(i.participant_id, "?"),
+            text=i.text,
+            created_at=i.created_at,
+            merged_into=i.merged_into_id,
+            merged=merged.get(i.id, []),
+            candidate_id=promoted.get(i.id),
+        )
         for i in ideas
     ]
     return WorkshopSnapshot(
-        id=w.id, title=w.title, date=w.date, expected_participants=w.expected_participants,
-        dots_per_participant=w.dots_per_participant, report_id=w.report_id, authority=w.authority,
-        quality_statement=w.quality_statement, score=w.score, join_code=w.join_code,
-        joining_open=w.joining_open, ended=w.ended, anonymise=w.anonymise,
-        current_position=w.current_position, version=w.version,
+        id=w.id,
+        title=w.title,
+        date=w.date,
+        expected_participants=w.expected_participants,
+        dots_per_participant=w.dots_per_participant,
+        report_id=w.report_id,
+        authority=w.authority,
+        quality_statement=w.quality_statement,
+        score=w.score,
+        join_code=w.join_code,
+        joining_open=w.joining_open,
+        ended=w.ended,
+        anonymise=w.anonymise,
+        current_position=w.current_position,
+        version=w.version,
         base_plan=ActionPlan.model_validate(w.base_plan) if w.base_plan else None,
         conversation_id=w.conversation_id,
-        participants=[ParticipantInfo(id=p.id, display_name=p.display_name, role=p.role, dots_used=used.get(p.id, 0))
-                      for p in people],
+        participants=[
+            ParticipantInfo(id=p.id, display_name=p.display_name, role=p.role, dots_used=used.get(p.id, 0))
+            for p in people
+        ],
         items=[
             AgendaItem(
-                id=it.id, position=it.position, title=it.title, theme=it.theme, summary=it.summary,
-                shortfall_ids=it.shortfall_ids, time_box_min=it.time_box_min, evidence=it.evidence,
-                good_practice=it.good_practice, prompts=it.prompts, timer_started_at=it.timer_started_at,
+                id=it.id,
+                position=it.position,
+                title=it.title,
+                theme=it.theme,
+                summary=it.summary,
+                shortfall_ids=it.shortfall_ids,
+                time_box_min=it.time_box_min,
+                evidence=it.evidence,
+                good_practice=it.good_practice,
+                prompts=it.prompts,
+                timer_started_at=it.timer_started_at,
                 timer_elapsed_s=it.timer_elapsed_s,
                 candidates=[
-                    Candidate(id=c.id, item_id=c.item_id, source=c.source, idea_id=c.idea_id, action=c.action,
-                              votes=votes.get(c.id, 0), accepted=c.accepted)
-                    for c in cands if c.item_id == it.id
+                    Candidate(
+                        id=c.id,
+                        item_id=c.item_id,
+                        source=c.source,
+                        idea_id=c.idea_id,
+                        action=c.action,
+                        votes=votes.get(c.id, 0),
+                        accepted=c.accepted,
+                    )
+                    for c in cands
+                    if c.item_id == it.id
                 ],
                 ideas=[i for i in idea_views if i.item_id == it.id],
             )
@@ -434,10 +471,13 @@ class Participant(_Handle):
                 used = set(s.scalars(select(VoteRow.slot).where(VoteRow.participant_id == self.id)))
                 free = next((n for n in range(1, w.dots_per_participant + 1) if n not in used), None)
                 if free is None:
-                    raise DotsExhausted(f"You have used all {w.dots_per_participant} of your dots. "
-                                        "Take one back to vote for something else.")
-                s.add(VoteRow(workshop_id=self.workshop_id, participant_id=self.id, candidate_id=candidate_id,
-                              slot=free))
+                    raise DotsExhausted(
+                        f"You have used all {w.dots_per_participant} of your dots. "
+                        "Take one back to vote for something else."
+                    )
+                s.add(
+                    VoteRow(workshop_id=self.workshop_id, participant_id=self.id, candidate_id=candidate_id, slot=free)
+                )
                 return w.dots_per_participant - len(used) - 1
         except IntegrityError as exc:  # a concurrent vote took the slot: never double count
             raise WorkshopError("Your vote clashed with another one of yours; please try again.") from exc
@@ -447,8 +487,10 @@ class Participant(_Handle):
         with self.store.transaction() as s:
             w = self._open(s)
             vote = s.scalar(
-                select(VoteRow).where(VoteRow.participant_id == self.id, VoteRow.candidate_id == candidate_id)
-                .order_by(VoteRow.slot.desc()).limit(1)
+                select(VoteRow)
+                .where(VoteRow.participant_id == self.id, VoteRow.candidate_id == candidate_id)
+                .order_by(VoteRow.slot.desc())
+                .limit(1)
             )
             if vote is None:
                 raise WorkshopError("You have no dot on that action to take back.")
@@ -461,7 +503,8 @@ class Participant(_Handle):
         """Dots per candidate id placed by this participant."""
         with self.store.transaction() as s:
             rows = s.execute(
-                select(VoteRow.candidate_id, func.count()).where(VoteRow.participant_id == self.id)
+                select(VoteRow.candidate_id, func.count())
+                .where(VoteRow.participant_id == self.id)
                 .group_by(VoteRow.candidate_id)
             ).all()
         return dict(rows)
@@ -513,9 +556,7 @@ class Facilitator(_Handle):
             raise WorkshopError(f"Dots per participant must be between 1 and {MAX_DOTS}.")
         top = s.scalar(select(func.max(VoteRow.slot)).where(VoteRow.workshop_id == w.id)) or 0
         if dots < top:
-            raise WorkshopError(
-                f"Someone has already placed {top} dots; dots per participant cannot go below that."
-            )
+            raise WorkshopError(f"Someone has already placed {top} dots; dots per participant cannot go below that.")
         w.dots_per_participant = dots
 
     def set_joining(self, open_: bool) -> None:
@@ -584,12 +625,24 @@ class Facilitator(_Handle):
             if prompts is not None:
                 row.prompts = _clean_prompts(prompts)
 
-    def add_item(self, title: str, *, summary: str = "", time_box_min: int = 15, prompts: list[str] | None = None,
-                 theme: str = "") -> int:
+    def add_item(
+        self,
+        title: str,
+        *,
+        summary: str = "",
+        time_box_min: int = 15,
+        prompts: list[str] | None = None,
+        theme: str = "",
+    ) -> int:
         """Append a new item to the agenda; returns its id."""
         with self._change() as (s, _):
-            item = AgendaItem(title=title, summary=_summary(summary), time_box_min=_time_box(time_box_min),
-                              prompts=prompts or [], theme=theme)
+            item = AgendaItem(
+                title=title,
+                summary=_summary(summary),
+                time_box_min=_time_box(time_box_min),
+                prompts=prompts or [],
+                theme=theme,
+            )
             return _insert_item(s, self.workshop_id, len(self._items(s)), item)
 
     def drop_item(self, item_id: int) -> None:
@@ -653,12 +706,16 @@ class Facilitator(_Handle):
                 raise WorkshopError(
                     "That duplicate has been promoted to a candidate action; merge the other way round."
                 )
-            s.execute(update(ContributionRow).where(ContributionRow.merged_into_id == duplicate_id)
-                      .values(merged_into_id=keep_id))
+            s.execute(
+                update(ContributionRow)
+                .where(ContributionRow.merged_into_id == duplicate_id)
+                .values(merged_into_id=keep_id)
+            )
             dup.merged_into_id = keep_id
 
-    def promote_idea(self, idea_id: int, *, title: str | None = None, owner: str = TO_BE_AGREED,
-                     timescale: str = TO_BE_AGREED) -> int:
+    def promote_idea(
+        self, idea_id: int, *, title: str | None = None, owner: str = TO_BE_AGREED, timescale: str = TO_BE_AGREED
+    ) -> int:
         """Turn an idea into a candidate action on its item; returns the candidate id."""
         with self._change() as (s, _):
             idea = self._idea(s, idea_id)
@@ -669,8 +726,9 @@ class Facilitator(_Handle):
             item = self._item(s, idea.item_id)
             action = Action(
                 id=f"W{idea_id}",
-                title=clean_text(title or shorten(idea.text, 90), MAX_TITLE_CHARS, "The action title",
-                                 single_line=True),
+                title=clean_text(
+                    title or shorten(idea.text, 90), MAX_TITLE_CHARS, "The action title", single_line=True
+                ),
                 theme=item.theme,
                 shortfall_ids=item.shortfall_ids,
                 evidence=item.evidence,
@@ -678,8 +736,13 @@ class Facilitator(_Handle):
                 owner=clean_text(owner, 200, "The owner", single_line=True),
                 timescale=clean_text(timescale, 200, "The timescale", single_line=True),
             )
-            row = CandidateRow(workshop_id=self.workshop_id, item_id=item.id, source="idea", idea_id=idea_id,
-                               action=action.model_dump(mode="json"))
+            row = CandidateRow(
+                workshop_id=self.workshop_id,
+                item_id=item.id,
+                source="idea",
+                idea_id=idea_id,
+                action=action.model_dump(mode="json"),
+            )
             s.add(row)
             s.flush()
             return row.id
@@ -687,14 +750,25 @@ class Facilitator(_Handle):
     def add_candidate(self, item_id: int, action: Action) -> int:
         with self._change() as (s, _):
             self._item(s, item_id)
-            row = CandidateRow(workshop_id=self.workshop_id, item_id=item_id, source="facilitator",
-                               action=action.model_dump(mode="json"))
+            row = CandidateRow(
+                workshop_id=self.workshop_id,
+                item_id=item_id,
+                source="facilitator",
+                action=action.model_dump(mode="json"),
+            )
             s.add(row)
             s.flush()
             return row.id
 
-    def edit_candidate(self, candidate_id: int, *, title: str | None = None, action: str | None = None,
-                       owner: str | None = None, timescale: str | None = None) -> None:
+    def edit_candidate(
+        self,
+        candidate_id: int,
+        *,
+        title: str | None = None,
+        action: str | None = None,
+        owner: str | None = None,
+        timescale: str | None = None,
+    ) -> None:
         with self._change() as (s, _):
             row = self._candidate(s, candidate_id)
             current = Action.model_validate(row.action)
@@ -710,8 +784,11 @@ class Facilitator(_Handle):
         with self._change() as (s, _):
             for cid in candidate_ids:
                 self._candidate(s, cid)
-            s.execute(update(CandidateRow).where(CandidateRow.workshop_id == self.workshop_id)
-                      .values(accepted=CandidateRow.id.in_(candidate_ids) if candidate_ids else False))
+            s.execute(
+                update(CandidateRow)
+                .where(CandidateRow.workshop_id == self.workshop_id)
+                .values(accepted=CandidateRow.id.in_(candidate_ids) if candidate_ids else False)
+            )
 
 
 _TABLES = (WorkshopRow, ItemRow, ParticipantRow, ContributionRow, CandidateRow, VoteRow)

@@ -70,8 +70,11 @@ def _time_page(page, url: str, proc, health_s: float, started: float) -> dict[st
 
 def chat_latency(root: Path) -> list[dict[str, float]]:
     """Time to first chunk and to completion of built-in answers, through chat.py directly."""
-    assistant = Assistant(Settings(seeds_dir=root / "seeds", vectorstore_dir=root / "vectorstore",
-                                   data_dir=root / "data", engine="builtin"))
+    assistant = Assistant(
+        Settings(
+            seeds_dir=root / "seeds", vectorstore_dir=root / "vectorstore", data_dir=root / "data", engine="builtin"
+        )
+    )
     chat = Chat(assistant)
     chat.respond("warm up: what are the shortfalls for Durham?")
     rows = []
@@ -81,8 +84,14 @@ def chat_latency(root: Path) -> list[dict[str, float]]:
         first = None
         for _ in stream:
             first = first if first is not None else time.perf_counter() - start
-        rows.append({"question": question, "first_chunk_s": first, "complete_s": time.perf_counter() - start,
-                     "intent": stream.turn.intent})
+        rows.append(
+            {
+                "question": question,
+                "first_chunk_s": first,
+                "complete_s": time.perf_counter() - start,
+                "intent": stream.turn.intent,
+            }
+        )
     return rows
 
 
@@ -114,7 +123,10 @@ def report(cold: dict, warm: list[dict], latency: list[dict]) -> str:
         "",
         "| question | intent | first chunk | complete |",
         "|---|---|---|---|",
-        *[f"| {r['question']} | {r['intent']} | {r['first_chunk_s']:.3f} s | {r['complete_s']:.3f} s |" for r in latency],
+        *[
+            f"| {r['question']} | {r['intent']} | {r['first_chunk_s']:.3f} s | {r['complete_s']:.3f} s |"
+            for r in latency
+        ],
         "",
     ]
     return "\n".join(lines)
@@ -124,7 +136,9 @@ def write_section(text: str) -> None:
     """Replace (or add) the "## App" section of bench/README.md, leaving the others alone."""
     current = README.read_text(encoding="utf-8") if README.exists() else "# Benchmarks\n\n"
     pattern = re.compile(r"^## App\n.*?(?=^## |\Z)", re.S | re.M)
-    updated = pattern.sub(lambda _: text + "\n", current) if pattern.search(current) else current.rstrip() + "\n\n" + text
+    updated = (
+        pattern.sub(lambda _: text + "\n", current) if pattern.search(current) else current.rstrip() + "\n\n" + text
+    )
     README.write_text(updated.rstrip() + "\n", encoding="utf-8")
 
 

@@ -84,8 +84,12 @@ def seed_reports() -> list[Report]:
 def run(doc: str, bench_seeds: BenchFn, bench_corpus: BenchFn, argv: list[str] | None = None) -> int:
     """Shared command line: time the seeds, then a synthetic corpus of ``--sections`` reports; print JSON."""
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
-    parser.add_argument("--sections", type=int, default=1400,
-                        help="synthetic report sections, capped at authorities x statements (0: seeds only)")
+    parser.add_argument(
+        "--sections",
+        type=int,
+        default=1400,
+        help="synthetic report sections, capped at authorities x statements (0: seeds only)",
+    )
     args = parser.parse_args(argv)
     rows = {"seeds": bench_seeds(seed_reports())}
     if args.sections:

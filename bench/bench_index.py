@@ -167,13 +167,20 @@ def report(r: dict) -> None:
     ratio_sentences = r["build_tokens_per_s"] / r["raw_sentence_tokens_per_s"]
     ratio_passages = r["build_tokens_per_s"] / r["raw_passage_tokens_per_s"]
     ratio_literal = r["build_passages_per_s"] / r["raw_sentences_per_s"]
-    print(f"\ncorpus: {r['sections']} sections generated, {r['reports']} reports loaded "
-          f"({r['rejected_files']} files rejected by the parser), {r['passages']} passages; "
-          f"generate+parse {r['generate_and_parse_s']:.1f} s; embedder load {r['embedder_load_s']:.2f} s\n")
-    line("raw embedder, seed sentences", f"{r['raw_sentences_per_s']:.0f}/s ({r['raw_sentence_tokens_per_s']:.0f} tok/s)")
+    print(
+        f"\ncorpus: {r['sections']} sections generated, {r['reports']} reports loaded "
+        f"({r['rejected_files']} files rejected by the parser), {r['passages']} passages; "
+        f"generate+parse {r['generate_and_parse_s']:.1f} s; embedder load {r['embedder_load_s']:.2f} s\n"
+    )
+    line(
+        "raw embedder, seed sentences", f"{r['raw_sentences_per_s']:.0f}/s ({r['raw_sentence_tokens_per_s']:.0f} tok/s)"
+    )
     line("raw embedder, seed passages", f"{r['raw_passages_per_s']:.0f}/s ({r['raw_passage_tokens_per_s']:.0f} tok/s)")
-    line("index build", f"{r['build_passages_per_s']:.0f}/s ({r['build_tokens_per_s']:.0f} tok/s)",
-         f"{r['build_passages']} in {r['build_s']:.0f} s")
+    line(
+        "index build",
+        f"{r['build_passages_per_s']:.0f}/s ({r['build_tokens_per_s']:.0f} tok/s)",
+        f"{r['build_passages']} in {r['build_s']:.0f} s",
+    )
     line("  ratio build / raw sentences, tokens/s", f"{ratio_sentences:.2f}", ">= 0.8", ratio_sentences >= 0.8)
     line("  ratio build / raw passages, tokens/s", f"{ratio_passages:.2f}", ">= 0.8", ratio_passages >= 0.8)
     line("  ratio build passages/s / raw sentences/s", f"{ratio_literal:.2f}", "(passages ~4x longer)")
@@ -185,7 +192,12 @@ def report(r: dict) -> None:
     line("  beyond its own embedding", f"{r['add_one_overhead_s']:.2f} s", "<= 2 s", r["add_one_overhead_s"] <= 2.0)
     line("hybrid query p50 (incl. query embedding)", f"{r['query_p50_ms']:.1f} ms")
     line("hybrid query p95 (incl. query embedding)", f"{r['query_p95_ms']:.1f} ms", "<= 30 ms", r["query_p95_ms"] <= 30)
-    line("peak RSS, embedder + index loaded", f"{r['loaded_peak_rss_mb']:.0f} MB", "<= 600 MB", r["loaded_peak_rss_mb"] <= 600)
+    line(
+        "peak RSS, embedder + index loaded",
+        f"{r['loaded_peak_rss_mb']:.0f} MB",
+        "<= 600 MB",
+        r["loaded_peak_rss_mb"] <= 600,
+    )
     line("peak RSS, build process", f"{r['build_peak_rss_mb']:.0f} MB")
 
 

@@ -59,9 +59,7 @@ def bench_plan(reports: Sequence[Report], prompts_dir: Path = PROMPTS) -> dict[s
     start, cpu_start = time.perf_counter(), time.process_time()
     corpus = [(r, find_findings(r, taxonomy)) for r in reports]
     findings_s, findings_cpu = time.perf_counter() - start, time.process_time() - cpu_start
-    plans = [
-        draft_plan(r, rf, corpus[:i] + corpus[i + 1 :], playbook, taxonomy) for i, (r, rf) in enumerate(corpus)
-    ]
+    plans = [draft_plan(r, rf, corpus[:i] + corpus[i + 1 :], playbook, taxonomy) for i, (r, rf) in enumerate(corpus)]
     total, total_cpu = time.perf_counter() - start, time.process_time() - cpu_start
     saved_s, load_s = _findings_on_disk(corpus, prompts_dir)
     actions = sum(len(p.actions) for p in plans)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from streamlit.testing.v1 import AppTest
 
 from assistant.settings import PROJECT_ROOT, Settings
@@ -10,8 +9,15 @@ from assistant.store import Store
 
 MAIN = PROJECT_ROOT / "assistant" / "app" / "main.py"
 TIMEOUT = 60
-_LEAKY = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "ASSISTANT_ENGINE", "ASSISTANT_CONFIG", "CHROMA_HOST",
-          "ASSISTANT_DATABASE_URL", "ASSISTANT_PROMPTS_DIR")
+_LEAKY = (
+    "OPENAI_API_KEY",
+    "OPENAI_BASE_URL",
+    "ASSISTANT_ENGINE",
+    "ASSISTANT_CONFIG",
+    "CHROMA_HOST",
+    "ASSISTANT_DATABASE_URL",
+    "ASSISTANT_PROMPTS_DIR",
+)
 
 
 def new_app(conversation_id: str | None = None) -> AppTest:

@@ -22,8 +22,16 @@ from pathlib import Path
 from assistant.settings import PROJECT_ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+]
 OUTPUT = PROJECT_ROOT / "test-output"
 DOCS = PROJECT_ROOT / "docs" / "screenshots"
 STARTUP_TIMEOUT = 120
@@ -67,15 +75,35 @@ def running_app(root: Path, env_extra: dict[str, str] | None = None) -> Iterator
     if not seeds.exists():
         shutil.copytree(PROJECT_ROOT / "seeds", seeds)
     env = {k: v for k, v in os.environ.items() if not k.startswith(_LEAKY_PREFIXES)}
-    env.update(ASSISTANT_SEEDS_DIR=str(seeds), ASSISTANT_VECTORSTORE_DIR=str(root / "vectorstore"),
-               ASSISTANT_DATA_DIR=str(root / "data"), **(env_extra or {}))
+    env.update(
+        ASSISTANT_SEEDS_DIR=str(seeds),
+        ASSISTANT_VECTORSTORE_DIR=str(root / "vectorstore"),
+        ASSISTANT_DATA_DIR=str(root / "data"),
+        **(env_extra or {}),
+    )
     port = free_port()
     log = root / "streamlit.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "assistant/app/main.py", "--server.headless", "true",
-             "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-            cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "assistant/app/main.py",
+                "--server.headless",
+                "true",
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--browser.gatherUsageStats",
+                "false",
+            ],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     try:
         url = f"http://127.0.0.1:{port}"

@@ -29,8 +29,14 @@ def seeds_dir(tmp_path: Path) -> Path:
 @pytest.fixture
 def settings(tmp_path: Path, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     """Settings on temp folders, built-in engine, no OpenAI configuration leaking in."""
-    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "ASSISTANT_ENGINE", "ASSISTANT_CONFIG",
-                "CHROMA_HOST", "ASSISTANT_DATABASE_URL"):
+    for var in (
+        "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
+        "ASSISTANT_ENGINE",
+        "ASSISTANT_CONFIG",
+        "CHROMA_HOST",
+        "ASSISTANT_DATABASE_URL",
+    ):
         monkeypatch.delenv(var, raising=False)
     return Settings(
         seeds_dir=seeds_dir,
@@ -40,8 +46,15 @@ def settings(tmp_path: Path, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch) -
     )
 
 
-_LEAKY_ENV = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "ASSISTANT_ENGINE", "ASSISTANT_CONFIG", "CHROMA_HOST",
-              "ASSISTANT_DATABASE_URL", "ASSISTANT_PROMPTS_DIR")
+_LEAKY_ENV = (
+    "OPENAI_API_KEY",
+    "OPENAI_BASE_URL",
+    "ASSISTANT_ENGINE",
+    "ASSISTANT_CONFIG",
+    "CHROMA_HOST",
+    "ASSISTANT_DATABASE_URL",
+    "ASSISTANT_PROMPTS_DIR",
+)
 
 
 @pytest.fixture(scope="session")
@@ -51,8 +64,16 @@ def built_corpus(tmp_path_factory) -> Path:
 
     root = tmp_path_factory.mktemp("built-corpus")
     shutil.copytree(SEEDS, root / "seeds")
-    Assistant(Settings(seeds_dir=root / "seeds", vectorstore_dir=root / "vectorstore", data_dir=root / "data",
-                       engine="builtin", openai_api_key=None, openai_base_url=None))
+    Assistant(
+        Settings(
+            seeds_dir=root / "seeds",
+            vectorstore_dir=root / "vectorstore",
+            data_dir=root / "data",
+            engine="builtin",
+            openai_api_key=None,
+            openai_base_url=None,
+        )
+    )
     return root
 
 

@@ -27,7 +27,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-
 Content = str | Callable[[dict], str]
 
 
@@ -115,12 +114,12 @@ class FakeOpenAI:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}/v1"
 
-    def script(self, *behaviours: Behaviour) -> "FakeOpenAI":
+    def script(self, *behaviours: Behaviour) -> FakeOpenAI:
         with self._lock:
             self._queue.extend(behaviours)
         return self
 
-    def start(self) -> "FakeOpenAI":
+    def start(self) -> FakeOpenAI:
         self._thread.start()
         return self
 
@@ -218,9 +217,7 @@ def _completion(body: dict, content: str, usage: tuple[int, int]) -> dict:
         "object": "chat.completion",
         "created": int(time.time()),
         "model": body.get("model", "fake"),
-        "choices": [
-            {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}
-        ],
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
         "usage": _usage(usage),
     }
 

@@ -40,14 +40,26 @@ def make_report(authority: str, statement: str, score: int | None, paragraphs: l
     report_id = f"{slugify(authority)}/{slugify(statement)}"
     passages = [
         Passage(
-            id=f"{report_id}/p{i:02d}", report_id=report_id, authority=authority, quality_statement=statement,
-            section="key_findings", position=i, text=text,
+            id=f"{report_id}/p{i:02d}",
+            report_id=report_id,
+            authority=authority,
+            quality_statement=statement,
+            section="key_findings",
+            position=i,
+            text=text,
             sentences=[SentenceSpan(start=s, end=e) for s, e in sentence_spans(text)],
         )
         for i, text in enumerate(paragraphs, start=1)
     ]
-    return Report(id=report_id, authority=authority, quality_statement=statement, score=score,
-                  source=f"{report_id.replace('/', '_')}.txt", content_hash=report_id, passages=passages)
+    return Report(
+        id=report_id,
+        authority=authority,
+        quality_statement=statement,
+        score=score,
+        source=f"{report_id.replace('/', '_')}.txt",
+        content_hash=report_id,
+        passages=passages,
+    )
 
 
 def cite(report: Report, quote: str) -> Citation:
@@ -62,10 +74,21 @@ def cite(report: Report, quote: str) -> Citation:
 
 def finding(report: Report, kind: str, n: int, theme: str, *quotes: str, summary: str | None = None) -> Finding:
     prefix = "s" if kind == "shortfall" else "g"
-    return Finding(id=f"{report.id}/{prefix}{n:02d}", report_id=report.id, kind=kind, theme=theme,
-                   summary=summary or quotes[0], citations=[cite(report, q) for q in quotes])
+    return Finding(
+        id=f"{report.id}/{prefix}{n:02d}",
+        report_id=report.id,
+        kind=kind,
+        theme=theme,
+        summary=summary or quotes[0],
+        citations=[cite(report, q) for q in quotes],
+    )
 
 
 def findings_of(report: Report, *items: Finding) -> ReportFindings:
-    return ReportFindings(report_id=report.id, authority=report.authority,
-                          quality_statement=report.quality_statement, score=report.score, findings=list(items))
+    return ReportFindings(
+        report_id=report.id,
+        authority=report.authority,
+        quality_statement=report.quality_statement,
+        score=report.score,
+        findings=list(items),
+    )

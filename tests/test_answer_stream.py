@@ -19,8 +19,7 @@ def streamed(stream: AnswerStream, text: str, size: int) -> str:
 
 @pytest.mark.parametrize("size", [1, 3, 1000])
 def test_answer_stream_splitter_is_chunking_independent(size):
-    text = (f"Gaps [p:{P3}] and [p:unknown/p1] more [p:{P4}; p:{P3}].\n**Citations:**\n"
-            '{"citations": []}')
+    text = f'Gaps [p:{P3}] and [p:unknown/p1] more [p:{P4}; p:{P3}].\n**Citations:**\n{{"citations": []}}'
     stream = AnswerStream({P3, P4})
     shown = "".join(stream.feed(text[i : i + size]) for i in range(0, len(text), size)) + stream.finish()
     assert shown.strip() == "Gaps [1] and more [2][1]."

@@ -140,9 +140,19 @@ def test_engine_picker_and_openai_fallbacks(app_settings, fake_openai, monkeypat
     ask(at, "Draft the whole plan for Durham")
     at.session_state["engine_choice"] = "openai"
     plan = store(app_settings).plan(conversation_id(at))
-    a1 = plan.actions[0].model_dump(include={"id", "title", "action", "owner", "timescale", "measures", "rag", "priority"})
-    fake_openai.script(reply_json({"applicable": True, "changed": [{**a1, "action": a1["action"] + " Report quarterly."}],
-                                   "removed": [], "summary": "Added quarterly reporting to A1."}))
+    a1 = plan.actions[0].model_dump(
+        include={"id", "title", "action", "owner", "timescale", "measures", "rag", "priority"}
+    )
+    fake_openai.script(
+        reply_json(
+            {
+                "applicable": True,
+                "changed": [{**a1, "action": a1["action"] + " Report quarterly."}],
+                "removed": [],
+                "summary": "Added quarterly reporting to A1.",
+            }
+        )
+    )
     ask(at, "make the first action report to scrutiny every quarter please")
     revised = store(app_settings).plan(conversation_id(at))
     assert revised.actions[0].action.endswith("Report quarterly.") and revised.actions[1:] == plan.actions[1:]

@@ -36,8 +36,9 @@ def test_the_key_is_never_shown(app_settings, monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-secret-value-123")
     at = new_app()
     assert not at.exception
-    shown = [e.value for kind in (at.markdown, at.caption, at.info, at.warning, at.error, at.sidebar.caption)
-             for e in kind]
+    shown = [
+        e.value for kind in (at.markdown, at.caption, at.info, at.warning, at.error, at.sidebar.caption) for e in kind
+    ]
     assert shown and not any("sk-secret-value-123" in v for v in shown)
     assert at.sidebar.radio(key="engine-radio").options == ["builtin", "openai"]
 

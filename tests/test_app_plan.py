@@ -16,14 +16,19 @@ def test_table_edits_are_saved_as_a_new_version(app_settings):
     at, cid = _with_plan(app_settings)
     editor = at.data_editor[0]
     before = store(app_settings).plan(cid)
-    at.session_state[editor.key] = {"edited_rows": {0: {"rag": "Amber", "owner": "Head of Commissioning"},
-                                                    1: {"priority": "High"}},
-                                    "added_rows": [], "deleted_rows": []}
+    at.session_state[editor.key] = {
+        "edited_rows": {0: {"rag": "Amber", "owner": "Head of Commissioning"}, 1: {"priority": "High"}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
     at.run()
     assert not at.exception
     after = store(app_settings).plan(cid)
     assert (after.actions[0].rag, after.actions[0].owner, after.actions[1].priority) == (
-        "Amber", "Head of Commissioning", "High")
+        "Amber",
+        "Head of Commissioning",
+        "High",
+    )
     assert after.actions[2:] == before.actions[2:]
     assert at.data_editor[0].value["rag"].tolist()[0] == "Amber"
     assert store(app_settings).plan_versions(cid)[0].summary.startswith("A1 owner")
@@ -41,7 +46,10 @@ def test_action_form_edit_remove_and_restore(app_settings):
     assert not at.exception
     edited = store(app_settings).plan(cid).action("A2")
     assert (edited.timescale, edited.rag, edited.measures) == (
-        "By March 2027", "Green", ["Caseloads reported monthly", "Staff survey at 12 months"])
+        "By March 2027",
+        "Green",
+        ["Caseloads reported monthly", "Staff survey at 12 months"],
+    )
 
     version = store(app_settings).plan_versions(cid)[0].version
     at.text_input(key=f"owner-{version}-A1").set_value("   ")

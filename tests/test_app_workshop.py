@@ -167,7 +167,9 @@ def test_facilitator_runs_the_workshop_and_accepts_into_plan(env, store, created
     cid = fac.snapshot().conversation_id
     plan = Store(env).plan(cid)
     assert plan.report_id == REPORT and [a.title for a in plan.actions][:2] == [
-        promoted.action.title, item.candidates[0].action.title]
+        promoted.action.title,
+        item.candidates[0].action.title,
+    ]
     assert at.query_params["c"] == cid
     record = next(d for d in at.get("download_button") if "record" in d.proto.label)
     assert record is not None
@@ -211,10 +213,20 @@ def test_create_from_the_current_conversations_plan(env, store):
     chats = Store(env)
     cid = chats.create_conversation().id
     mine = ActionPlan(
-        authority="County Durham", quality_statement="Partnerships and communities", score=3,
+        authority="County Durham",
+        quality_statement="Partnerships and communities",
+        score=3,
         report_id="county-durham/partnerships-and-communities",
-        actions=[Action(id="A1", title="Co-production board", theme="coproduction", action="Set up a board.",
-                        owner="Head of Engagement", timescale="3 months")],
+        actions=[
+            Action(
+                id="A1",
+                title="Co-production board",
+                theme="coproduction",
+                action="Set up a board.",
+                owner="Head of Engagement",
+                timescale="3 months",
+            )
+        ],
     )
     chats.save_plan(cid, mine, summary="test")
     at = AppTest.from_file(str(PAGES / "workshop.py"), default_timeout=60)

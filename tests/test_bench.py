@@ -12,15 +12,16 @@ from assistant.settings import PROJECT_ROOT
 
 
 def bench(script: str, *args: str) -> str:
-    proc = subprocess.run([sys.executable, f"bench/{script}", *args], cwd=PROJECT_ROOT, capture_output=True,
-                          text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, f"bench/{script}", *args], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     return proc.stdout
 
 
 def test_index_bench_smoke():
     out = bench("bench_index.py", "--sections", "4", "--json")
-    figures = json.loads(out[out.index("\n{\n") + 1:])
+    figures = json.loads(out[out.index("\n{\n") + 1 :])
     assert figures["passages"] > 0 and figures["query_p95_ms"] > 0
 
 

@@ -19,8 +19,16 @@ from assistant.settings import PROJECT_ROOT, Settings
 def assistant(tmp_path_factory) -> Assistant:
     root = tmp_path_factory.mktemp("chat")
     shutil.copytree(PROJECT_ROOT / "seeds", root / "seeds")
-    return Assistant(Settings(seeds_dir=root / "seeds", vectorstore_dir=root / "vs", data_dir=root / "data",
-                              engine="builtin", openai_api_key=None, openai_base_url=None))
+    return Assistant(
+        Settings(
+            seeds_dir=root / "seeds",
+            vectorstore_dir=root / "vs",
+            data_dir=root / "data",
+            engine="builtin",
+            openai_api_key=None,
+            openai_base_url=None,
+        )
+    )
 
 
 @pytest.fixture
@@ -75,8 +83,9 @@ def test_learn_from_another_authority(chat, assistant):
     assert "What to borrow" in turn.reply or "strength" in turn.reply
 
 
-@pytest.mark.parametrize("message", ["What could Durham teach Glos about discharge?",
-                                     "What can we learn from Durham on hospital discharge?"])
+@pytest.mark.parametrize(
+    "message", ["What could Durham teach Glos about discharge?", "What can we learn from Durham on hospital discharge?"]
+)
 def test_learner_and_source_are_worked_out(chat, message):
     context = ChatContext(authority="Gloucestershire")
     turn = chat.respond(message, None, context)
@@ -192,13 +201,27 @@ def test_an_authority_with_several_statements_is_asked_which(tmp_path):
     durham = next(p for p in seeds.iterdir() if "County Durham" in p.read_text(encoding="utf-8"))
     text = durham.read_text(encoding="utf-8")
     (seeds / "durham-safeguarding.txt").write_text(
-        text.replace("Partnerships and communities", "Safeguarding", 1)
-        .replace("We understand our duty to collaborate and work in partnership", "We work with people to understand "
-                 "what being safe means to them and work with our partners", 1), encoding="utf-8")
-    assistant = Assistant(Settings(seeds_dir=seeds, vectorstore_dir=tmp_path / "vs", data_dir=tmp_path / "data",
-                                   engine="builtin", openai_api_key=None, openai_base_url=None))
+        text.replace("Partnerships and communities", "Safeguarding", 1).replace(
+            "We understand our duty to collaborate and work in partnership",
+            "We work with people to understand what being safe means to them and work with our partners",
+            1,
+        ),
+        encoding="utf-8",
+    )
+    assistant = Assistant(
+        Settings(
+            seeds_dir=seeds,
+            vectorstore_dir=tmp_path / "vs",
+            data_dir=tmp_path / "data",
+            engine="builtin",
+            openai_api_key=None,
+            openai_base_url=None,
+        )
+    )
     assert sorted(r.quality_statement for r in assistant.reports() if r.authority == "County Durham") == [
-        "Partnerships and communities", "Safeguarding"]
+        "Partnerships and communities",
+        "Safeguarding",
+    ]
     chat = Chat(assistant)
     turn = chat.respond("What are the main shortfalls for Durham?")
     assert turn.intent == "clarify" and "Safeguarding" in turn.reply and "Partnerships and communities" in turn.reply

@@ -4,13 +4,23 @@ from assistant.citations import locate, quote_in_passage, verify, verify_all
 from assistant.models import Citation, Passage, SentenceSpan
 from assistant.text import fold, sentence_spans, slugify
 
-TEXT = ("Staff identified that a lack of integrated information systems impacted on knowing people\u2019s needs. "
-        "We heard that some staff experienced \u2018battles\u2019 with health \u2014 often weekly.")
+TEXT = (
+    "Staff identified that a lack of integrated information systems impacted on knowing people\u2019s needs. "
+    "We heard that some staff experienced \u2018battles\u2019 with health \u2014 often weekly."
+)
 
 
 def passage(text: str = TEXT, pid: str = "x/y/p01") -> Passage:
-    return Passage(id=pid, report_id="x/y", authority="X", quality_statement="Y", section="key_findings",
-                   position=1, text=text, sentences=[SentenceSpan(start=s, end=e) for s, e in sentence_spans(text)])
+    return Passage(
+        id=pid,
+        report_id="x/y",
+        authority="X",
+        quality_statement="Y",
+        section="key_findings",
+        position=1,
+        text=text,
+        sentences=[SentenceSpan(start=s, end=e) for s, e in sentence_spans(text)],
+    )
 
 
 def test_fold_normalises_quotes_dashes_spaces_and_nfkc():
@@ -44,8 +54,13 @@ def test_verify_corrects_near_verbatim_quote_to_exact_sentence():
 
 def test_verify_all_drops_unknown_ids():
     ps = {"x/y/p01": passage()}
-    out = verify_all([Citation(passage_id="nope", quote="whatever it is"),
-                      Citation(passage_id="x/y/p01", quote="battles' with health")], ps)
+    out = verify_all(
+        [
+            Citation(passage_id="nope", quote="whatever it is"),
+            Citation(passage_id="x/y/p01", quote="battles' with health"),
+        ],
+        ps,
+    )
     assert [c.verified for c in out] == [True]
 
 
@@ -57,6 +72,10 @@ def test_locate_maps_back_to_original_offsets():
 
 def test_sentence_spans_and_slugify():
     text = "Dr. Smith said e.g. this. Second one! third lower? Fourth."
-    assert [text[s:e] for s, e in sentence_spans(text)] == ["Dr. Smith said e.g. this.", "Second one! third lower?", "Fourth."]
+    assert [text[s:e] for s, e in sentence_spans(text)] == [
+        "Dr. Smith said e.g. this.",
+        "Second one! third lower?",
+        "Fourth.",
+    ]
     assert slugify("Bath & North East Somerset") == "bath-north-east-somerset"
     assert slugify("Partnerships and communities") == "partnerships-and-communities"

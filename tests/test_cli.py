@@ -9,9 +9,9 @@ import subprocess
 import sys
 
 import pytest
+from report_helpers import whole_assessment
 
 from assistant.cli import main
-from report_helpers import whole_assessment
 from assistant.settings import PROJECT_ROOT
 
 
@@ -48,8 +48,10 @@ def test_ingest_is_incremental_and_rejects_bad_files(cli_env, capsys, tmp_path):
     bad = tmp_path / "junk.txt"
     bad.write_bytes(b"\x00\x01\x02")
     good = tmp_path / "kent.txt"
-    good.write_text("Kent: local authority assessment\n\nSafeguarding\n\nScore: 2\n\nKey findings for this quality "
-                    "statement\n\nPeople were not always kept informed about the progress of enquiries.\n")
+    good.write_text(
+        "Kent: local authority assessment\n\nSafeguarding\n\nScore: 2\n\nKey findings for this quality "
+        "statement\n\nPeople were not always kept informed about the progress of enquiries.\n"
+    )
     code, out, err = run(capsys, "ingest", str(bad), str(good))
     assert code == 1 and "Rejected junk.txt" in err and "binary" in err
     assert "Added kent.txt" in out and "3 reports" in out
@@ -57,8 +59,17 @@ def test_ingest_is_incremental_and_rejects_bad_files(cli_env, capsys, tmp_path):
 
 
 def test_search_json_with_filters(cli_env, capsys):
-    code, out, _ = run(capsys, "search", "read only access to information systems", "--authority", "durham",
-                       "-k", "3", "--format", "json")
+    code, out, _ = run(
+        capsys,
+        "search",
+        "read only access to information systems",
+        "--authority",
+        "durham",
+        "-k",
+        "3",
+        "--format",
+        "json",
+    )
     assert code == 0
     hits = json.loads(out)["hits"]
     assert 1 <= len(hits) <= 3 and all(h["authority"] == "County Durham" for h in hits)
@@ -84,8 +95,20 @@ def test_plan_formats(cli_env, capsys, tmp_path):
     plan = json.loads(out)
     assert {"authority", "quality_statement", "score", "engine", "actions"} <= set(plan)
     action = plan["actions"][0]
-    for key in ("id", "title", "theme", "shortfall_ids", "evidence", "action", "owner", "timescale", "measures",
-                "rag", "priority", "good_practice"):
+    for key in (
+        "id",
+        "title",
+        "theme",
+        "shortfall_ids",
+        "evidence",
+        "action",
+        "owner",
+        "timescale",
+        "measures",
+        "rag",
+        "priority",
+        "good_practice",
+    ):
         assert key in action
     assert all(e["verified"] for a in plan["actions"] for e in a["evidence"])
 
@@ -112,8 +135,9 @@ def test_unknown_and_ambiguous_names_list_choices(cli_env, capsys):
 
 
 def test_module_entry_point_runs(cli_env):
-    proc = subprocess.run([sys.executable, "-m", "assistant", "--help"], capture_output=True, text=True,
-                          cwd=PROJECT_ROOT, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "assistant", "--help"], capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=60
+    )
     assert proc.returncode == 0 and "ingest" in proc.stdout and "plan" in proc.stdout
 
 
@@ -126,7 +150,9 @@ def test_whole_assessment_file_becomes_one_report_per_statement(cli_env, capsys,
     assert "Added northumberland.md#safeguarding: Northumberland — Safeguarding" in out
     code, out, err = run(capsys, "findings", "--authority", "northumberland")
     assert code != 0 and "ambiguous" in err and "Safeguarding" in err
-    code, out, _ = run(capsys, "plan", "--authority", "northumberland", "--statement", "safeguarding", "--format", "json")
+    code, out, _ = run(
+        capsys, "plan", "--authority", "northumberland", "--statement", "safeguarding", "--format", "json"
+    )
     plan = json.loads(out)
     assert code == 0 and plan["quality_statement"] == "Safeguarding" and plan["score"] == 2
     assert any("backlog of enquiries" in e["quote"] for a in plan["actions"] for e in a["evidence"])

@@ -110,10 +110,18 @@ def embeddings_server():
         def do_POST(self) -> None:
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             requests.append(body)
-            data = [{"object": "embedding", "index": i, "embedding": [0.6, 0.8, float(i)]}
-                    for i in range(len(body["input"]))]
-            payload = json.dumps({"object": "list", "data": data, "model": body["model"],
-                                  "usage": {"prompt_tokens": 1, "total_tokens": 1}}).encode()
+            data = [
+                {"object": "embedding", "index": i, "embedding": [0.6, 0.8, float(i)]}
+                for i in range(len(body["input"]))
+            ]
+            payload = json.dumps(
+                {
+                    "object": "list",
+                    "data": data,
+                    "model": body["model"],
+                    "usage": {"prompt_tokens": 1, "total_tokens": 1},
+                }
+            ).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(payload)))

@@ -5,14 +5,13 @@ from __future__ import annotations
 import re
 
 import pytest
+from plan_helpers import make_report, playbook, seed, seed_reports, taxonomy
 
 from assistant.citations import quote_in_passage
 from assistant.engines import NOT_CONFIGURED, BuiltinEngine, Engine, get_engine
 from assistant.engines.builtin import NOT_DIRECT, NOTHING_FOUND
 from assistant.models import Answer, SearchHit
 from assistant.settings import Settings
-
-from plan_helpers import make_report, playbook, seed, seed_reports, taxonomy
 
 
 @pytest.fixture(scope="module")
@@ -53,8 +52,9 @@ def test_answer_quotes_the_relevant_sentence_with_a_citation(engine):
 
 
 def test_answer_is_honest_when_nothing_is_relevant(engine):
-    hits = hits_for(passage_id("Durham", "Better Care Fund in County Durham"),
-                    passage_id("Gloucestershire", "Know Your Patch"))
+    hits = hits_for(
+        passage_id("Durham", "Better Care Fund in County Durham"), passage_id("Gloucestershire", "Know Your Patch")
+    )
     answer = engine.answer("What is the weather forecast on Mars?", hits)
     assert answer.text.startswith(NOT_DIRECT)
     assert_cited(answer, hits)
@@ -72,9 +72,14 @@ def test_empty_question_is_refused(engine):
 
 
 def test_hostile_passage_text_is_escaped_in_the_answer(engine):
-    report = make_report("Northshire", "Safeguarding", 2, [
-        "Safeguarding | enquiries were *late* <script>alert(1)</script> and [unsafe](http://evil).",
-    ])
+    report = make_report(
+        "Northshire",
+        "Safeguarding",
+        2,
+        [
+            "Safeguarding | enquiries were *late* <script>alert(1)</script> and [unsafe](http://evil).",
+        ],
+    )
     hits = [SearchHit(passage=report.passages[0], score=1.0)]
     answer = engine.answer("Were safeguarding enquiries late?", hits)
     assert "<script>" not in answer.text and "[unsafe]" not in answer.text and "\\[unsafe\\]" in answer.text

@@ -18,21 +18,31 @@ def taxonomy():
 
 
 def _report(authority: str, statement: str = "Partnerships and communities") -> Report:
-    return Report(id=f"{authority.lower().replace(' ', '-')}/x", authority=authority, quality_statement=statement,
-                  source=f"{authority}.txt", content_hash="h")
+    return Report(
+        id=f"{authority.lower().replace(' ', '-')}/x",
+        authority=authority,
+        quality_statement=statement,
+        source=f"{authority}.txt",
+        content_hash="h",
+    )
 
 
-@pytest.mark.parametrize("message, expected", [
-    ("What are the main shortfalls for Gloucestershire?", ["Gloucestershire"]),
-    ("what does county durham say", ["County Durham"]),
-    ("Draft actions for Durham's data-sharing gaps", ["County Durham"]),
-    ("What can Glos learn from Durham?", ["Gloucestershire", "County Durham"]),
-    ("Compare Durham with Gloucestshire", ["County Durham", "Gloucestershire"]),
-    ("What are the main gaps in data and care?", []),
-])
+@pytest.mark.parametrize(
+    "message, expected",
+    [
+        ("What are the main shortfalls for Gloucestershire?", ["Gloucestershire"]),
+        ("what does county durham say", ["County Durham"]),
+        ("Draft actions for Durham's data-sharing gaps", ["County Durham"]),
+        ("What can Glos learn from Durham?", ["Gloucestershire", "County Durham"]),
+        ("Compare Durham with Gloucestshire", ["County Durham", "Gloucestershire"]),
+        ("What are the main gaps in data and care?", []),
+    ],
+)
 def test_authorities_are_matched_tolerantly_in_order(taxonomy, message, expected):
-    entities = Entities([_report("Gloucestershire"), _report("County Durham"), _report("North Yorkshire"),
-                         _report("Blackpool")], taxonomy)
+    entities = Entities(
+        [_report("Gloucestershire"), _report("County Durham"), _report("North Yorkshire"), _report("Blackpool")],
+        taxonomy,
+    )
     assert entities.authorities_in(message) == expected
 
 
@@ -42,14 +52,17 @@ def test_generic_words_do_not_name_an_authority(taxonomy):
     assert entities.authorities_in("Tyneside's carers") == ["North Tyneside"]
 
 
-@pytest.mark.parametrize("words, theme", [
-    ("What does Durham say about co-production?", "coproduction"),
-    ("coproduction in Durham", "coproduction"),
-    ("involving people", "coproduction"),
-    ("Durham's data sharing gaps", "data_sharing"),
-    ("information systems", "data_sharing"),
-    ("what about IT?", "data_sharing"),
-])
+@pytest.mark.parametrize(
+    "words, theme",
+    [
+        ("What does Durham say about co-production?", "coproduction"),
+        ("coproduction in Durham", "coproduction"),
+        ("involving people", "coproduction"),
+        ("Durham's data sharing gaps", "data_sharing"),
+        ("information systems", "data_sharing"),
+        ("what about IT?", "data_sharing"),
+    ],
+)
 def test_theme_words_map_through_the_taxonomy(taxonomy, words, theme):
     assert Entities([_report("County Durham")], taxonomy).theme(words) == theme
 

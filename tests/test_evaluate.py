@@ -40,7 +40,12 @@ def test_findings_on_the_seeds_meet_the_gold_thresholds(seed_eval):
     assert not failing, format_eval(seed_eval)
     assert seed_eval.passed
     assert {m.name for m in seed_eval.metrics} == {
-        "shortfall_recall", "shortfall_precision", "strength_recall", "theme_accuracy", "verified_quote_rate"}
+        "shortfall_recall",
+        "shortfall_precision",
+        "strength_recall",
+        "theme_accuracy",
+        "verified_quote_rate",
+    }
 
 
 def test_gold_covers_both_seeds_with_shortfalls_and_strengths():
@@ -55,14 +60,24 @@ def _citation(report, pos, phrase):
 
 
 def _finding(report, n, kind, theme, *citations):
-    return Finding(id=f"{report}/{kind[0]}{n:02d}", report_id=report, kind=kind, theme=theme, summary="x",
-                   citations=list(citations))
+    return Finding(
+        id=f"{report}/{kind[0]}{n:02d}",
+        report_id=report,
+        kind=kind,
+        theme=theme,
+        summary="x",
+        citations=list(citations),
+    )
 
 
 def _findings_with(report_obj, *findings):
-    return ReportFindings(report_id=report_obj.id, authority=report_obj.authority,
-                          quality_statement=report_obj.quality_statement, score=report_obj.score,
-                          findings=list(findings))
+    return ReportFindings(
+        report_id=report_obj.id,
+        authority=report_obj.authority,
+        quality_statement=report_obj.quality_statement,
+        score=report_obj.score,
+        findings=list(findings),
+    )
 
 
 def test_metrics_count_matches_misses_and_false_positives(reports, taxonomy):
@@ -71,14 +86,36 @@ def test_metrics_count_matches_misses_and_false_positives(reports, taxonomy):
     found = {
         DURHAM: _findings_with(
             durham,
-            _finding(DURHAM, 1, "shortfall", "coproduction",
-                     _citation(DURHAM, "p17", "Co-production was not routine and to some felt tokenistic.")),
-            _finding(DURHAM, 2, "shortfall", "mental_health",  # a supporting phrase counts for precision only
-                     _citation(DURHAM, "p04", "some managers were completing significant hours outside of their core working hours")),
-            _finding(DURHAM, 3, "shortfall", "other",  # not a shortfall in the gold
-                     _citation(DURHAM, "p07", "The Durham Mental Wellbeing Alliance was shared as a good example")),
-            _finding(DURHAM, 4, "shortfall", "workforce",  # right phrase, wrong passage
-                     _citation(DURHAM, "p16", "a focus on adult social care was at risk of being lost")),
+            _finding(
+                DURHAM,
+                1,
+                "shortfall",
+                "coproduction",
+                _citation(DURHAM, "p17", "Co-production was not routine and to some felt tokenistic."),
+            ),
+            _finding(
+                DURHAM,
+                2,
+                "shortfall",
+                "mental_health",  # a supporting phrase counts for precision only
+                _citation(
+                    DURHAM, "p04", "some managers were completing significant hours outside of their core working hours"
+                ),
+            ),
+            _finding(
+                DURHAM,
+                3,
+                "shortfall",
+                "other",  # not a shortfall in the gold
+                _citation(DURHAM, "p07", "The Durham Mental Wellbeing Alliance was shared as a good example"),
+            ),
+            _finding(
+                DURHAM,
+                4,
+                "shortfall",
+                "workforce",  # right phrase, wrong passage
+                _citation(DURHAM, "p16", "a focus on adult social care was at risk of being lost"),
+            ),
         ),
         GLOUCS: _findings_with(gloucs),
     }
@@ -96,28 +133,57 @@ def test_metrics_count_matches_misses_and_false_positives(reports, taxonomy):
 
 
 def _action(n, theme, text, evidence, good_practice=(), owner="Director of Adult Social Services"):
-    return Action(id=f"A{n}", title=f"Action {n}", theme=theme, action=text, owner=owner, timescale="6 months",
-                  measures=["a measure"], evidence=list(evidence), good_practice=list(good_practice))
+    return Action(
+        id=f"A{n}",
+        title=f"Action {n}",
+        theme=theme,
+        action=text,
+        owner=owner,
+        timescale="6 months",
+        measures=["a measure"],
+        evidence=list(evidence),
+        good_practice=list(good_practice),
+    )
 
 
 def test_plan_metrics(reports, taxonomy):
     evidence = [_citation(GLOUCS, "p10", "Recording systems were often incompatible")]
-    durham_gp = GoodPractice(authority="County Durham", report_id=DURHAM, summary="Borrow read-only access.",
-                             citations=[_citation(DURHAM, "p09", "Access to this information meant that people")])
+    durham_gp = GoodPractice(
+        authority="County Durham",
+        report_id=DURHAM,
+        summary="Borrow read-only access.",
+        citations=[_citation(DURHAM, "p09", "Access to this information meant that people")],
+    )
     plan = ActionPlan(
-        authority="Gloucestershire", quality_statement="Partnerships and communities", score=2, report_id=GLOUCS,
+        authority="Gloucestershire",
+        quality_statement="Partnerships and communities",
+        score=2,
+        report_id=GLOUCS,
         actions=[
-            _action(1, "data_sharing", "Agree a shared data protocol with health partners for recording systems.",
-                    evidence, [durham_gp]),  # good practice where Durham has a strength: hit
-            _action(2, "coproduction", "Set up a co-production board with people who draw on care.",
-                    evidence, [durham_gp]),  # good practice where the gold has none: miss
-            _action(3, "data_sharing", "Agree a shared data protocol with health partners for recording systems.",
-                    evidence, owner=""),  # duplicate of A1, and no owner: not SMART
+            _action(
+                1,
+                "data_sharing",
+                "Agree a shared data protocol with health partners for recording systems.",
+                evidence,
+                [durham_gp],
+            ),  # good practice where Durham has a strength: hit
+            _action(
+                2, "coproduction", "Set up a co-production board with people who draw on care.", evidence, [durham_gp]
+            ),  # good practice where the gold has none: miss
+            _action(
+                3,
+                "data_sharing",
+                "Agree a shared data protocol with health partners for recording systems.",
+                evidence,
+                owner="",
+            ),  # duplicate of A1, and no owner: not SMART
             _action(4, "coproduction", "Review co-production with the voluntary sector.", []),  # no evidence
         ],
     )
     result = run_eval(reports, taxonomy, DEFAULT_GOLD, plans={GLOUCS: plan})
-    assert result.metric("good_practice_hit_rate").value == pytest.approx(2 / 4)  # A1 and A4 (none expected, none cited)
+    assert result.metric("good_practice_hit_rate").value == pytest.approx(
+        2 / 4
+    )  # A1 and A4 (none expected, none cited)
     assert result.metric("smart_completeness").value == pytest.approx(2 / 4)
     assert result.metric("duplicate_rate").value == pytest.approx(1 / 6)
     assert not result.metric("duplicate_rate").passed
@@ -141,6 +207,7 @@ def test_stale_gold_fails_loudly(reports, taxonomy, tmp_path):
     def edit(data):
         data["reports"][0]["shortfalls"][0]["key"] = "a phrase that is nowhere in the report"
         data["reports"][1]["strengths"][0]["themes"] = ["not_a_theme"]
+
     result = run_eval(reports, taxonomy, _gold_copy(tmp_path, edit))
     assert not result.passed
     assert any("is not in the passage" in e for e in result.errors)

@@ -11,14 +11,13 @@ from datetime import date
 import pytest
 from docx import Document
 from markdown_it import MarkdownIt
+from plan_helpers import playbook, seed_reports, taxonomy
 
 from assistant.export import CSV_COLUMNS, escape_markdown, findings_to_markdown, to_csv, to_docx, to_markdown
 from assistant.findings import find_findings
 from assistant.models import Action, ActionPlan, Citation, GoodPractice
 from assistant.planner import draft_plan
 from assistant.text import fold
-
-from plan_helpers import playbook, seed_reports, taxonomy
 
 HOSTILE = "Fix | the *board* # now <script>alert('x')</script> `rm -rf` [click](http://evil) _u_ & more"
 
@@ -37,18 +36,43 @@ def hostile_plan() -> ActionPlan:
     quote = Citation(passage_id="x/y/p01", quote=HOSTILE, verified=True)
     unverified = Citation(passage_id="x/y/p02", quote="A quote nobody could find.", verified=False)
     action = Action(
-        id="A1", title=HOSTILE, theme="data_sharing", shortfall_ids=["x/y/s01"], evidence=[quote, unverified],
-        action="=HYPERLINK(\"http://evil\") " + HOSTILE, owner="@owner | boss", timescale="-3 months",
-        measures=["+1 measure", "Second | measure"], priority="High",
-        good_practice=[GoodPractice(authority="Other | Council", report_id="o/y", summary="Borrow *this*.",
-                                    citations=[Citation(passage_id="o/y/p03", quote="They did it well.",
-                                                        verified=True)])],
+        id="A1",
+        title=HOSTILE,
+        theme="data_sharing",
+        shortfall_ids=["x/y/s01"],
+        evidence=[quote, unverified],
+        action='=HYPERLINK("http://evil") ' + HOSTILE,
+        owner="@owner | boss",
+        timescale="-3 months",
+        measures=["+1 measure", "Second | measure"],
+        priority="High",
+        good_practice=[
+            GoodPractice(
+                authority="Other | Council",
+                report_id="o/y",
+                summary="Borrow *this*.",
+                citations=[Citation(passage_id="o/y/p03", quote="They did it well.", verified=True)],
+            )
+        ],
     )
-    second = Action(id="A2", title="Plain action", theme="coproduction", action="Do the plain thing.",
-                    owner="Head of Service", timescale="6 months", measures=["Done"],
-                    no_good_practice_note="No other report in the corpus shows good practice on co-production.")
-    return ActionPlan(authority="Hostile <b>Borough</b>", quality_statement="Safeguarding", score=2,
-                      report_id="x/y", actions=[action, second], notes=["Note with | pipe and # hash"])
+    second = Action(
+        id="A2",
+        title="Plain action",
+        theme="coproduction",
+        action="Do the plain thing.",
+        owner="Head of Service",
+        timescale="6 months",
+        measures=["Done"],
+        no_good_practice_note="No other report in the corpus shows good practice on co-production.",
+    )
+    return ActionPlan(
+        authority="Hostile <b>Borough</b>",
+        quality_statement="Safeguarding",
+        score=2,
+        report_id="x/y",
+        actions=[action, second],
+        notes=["Note with | pipe and # hash"],
+    )
 
 
 def render(markdown: str) -> tuple[str, list]:
@@ -104,8 +128,9 @@ def test_markdown_holds_every_action_quote_and_source(seeded):
     used = set(re.findall(r"\[\^(\d+)\](?!:)", text))
     defined = re.findall(r"^\[\^(\d+)\]: (.+)$", text, re.M)
     assert used == {n for n, _ in defined}
-    cited = {c.passage_id for a in plan.actions
-             for c in a.evidence + [c for gp in a.good_practice for c in gp.citations]}
+    cited = {
+        c.passage_id for a in plan.actions for c in a.evidence + [c for gp in a.good_practice for c in gp.citations]
+    }
     assert len(defined) == len(cited)
     for _, line in defined:
         assert any(pid in line and passages[pid].authority in line for pid in cited)
@@ -135,8 +160,13 @@ def test_unverified_quotes_are_labelled_never_shown_as_verified():
 
 
 def test_empty_plan_says_so():
-    plan = ActionPlan(authority="Northshire", quality_statement="Safeguarding", score=4, report_id="n/s",
-                      notes=["The report names no shortfalls, so the plan has no actions."])
+    plan = ActionPlan(
+        authority="Northshire",
+        quality_statement="Safeguarding",
+        score=4,
+        report_id="n/s",
+        notes=["The report names no shortfalls, so the plan has no actions."],
+    )
     text = to_markdown(plan)
     assert "no shortfalls" in text and "| ID |" not in text and "## Sources" not in text
 

@@ -117,10 +117,12 @@ def test_durham_clause_level_shortfalls_are_quoted_verbatim(seeds):
     report, rf = seeds[DURHAM]
     passages = {p.id: p for p in report.passages}
     shortfalls = _shortfalls(rf)
-    for phrase in ("Co-production was not routine and to some felt tokenistic",
-                   "a focus on adult social care was at risk of being lost",
-                   "When workers changed there was little communication",
-                   "Reporting requirements to the local authority were intensive"):
+    for phrase in (
+        "Co-production was not routine and to some felt tokenistic",
+        "a focus on adult social care was at risk of being lost",
+        "When workers changed there was little communication",
+        "Reporting requirements to the local authority were intensive",
+    ):
         finding = _finding_quoting(shortfalls, phrase)
         assert finding is not None, phrase
         citation = next(c for c in finding.citations if phrase.lower() in fold(c.quote).lower())
@@ -228,9 +230,11 @@ def test_safeguarding_variant(taxonomy):
     backlog = _finding_quoting(shortfalls, "there was a backlog of safeguarding concerns awaiting triage")
     assert backlog is not None and backlog.theme == "safeguarding"
     assert backlog.citations[0].quote.startswith("However, there was a backlog")
-    for phrase in ("Section 42 enquiries were not always completed in a timely way",
-                   "limited awareness of self-neglect",
-                   "not consistently recorded in safeguarding enquiries"):
+    for phrase in (
+        "Section 42 enquiries were not always completed in a timely way",
+        "limited awareness of self-neglect",
+        "not consistently recorded in safeguarding enquiries",
+    ):
         assert _finding_quoting(shortfalls, phrase) is not None, phrase
     assert _finding_quoting(shortfalls, "no delays in authorisation") is None
     assert _finding_quoting(shortfalls, "the hub worked well") is None
@@ -253,25 +257,37 @@ def test_assessing_needs_variant(taxonomy):
 def test_care_provision_variant_with_significant_shortfalls(taxonomy):
     _, rf = _variant(CARE_PROVISION, taxonomy)
     shortfalls = _shortfalls(rf)
-    for phrase in ("The market position statement was out of date",
-                   "insufficient homecare capacity in rural areas",
-                   "long waits for homecare",
-                   "were hard to source locally",
-                   "Direct payment uptake was below the national average",
-                   "there was no clear process for monitoring the quality of homecare",
-                   "respite was difficult to book"):
+    for phrase in (
+        "The market position statement was out of date",
+        "insufficient homecare capacity in rural areas",
+        "long waits for homecare",
+        "were hard to source locally",
+        "Direct payment uptake was below the national average",
+        "there was no clear process for monitoring the quality of homecare",
+        "respite was difficult to book",
+    ):
         assert _finding_quoting(shortfalls, phrase) is not None, phrase
-    assert {_finding_quoting(shortfalls, "homecare capacity").theme,
-            _finding_quoting(shortfalls, "hard to source").theme} == {"market_shaping"}
+    assert {
+        _finding_quoting(shortfalls, "homecare capacity").theme,
+        _finding_quoting(shortfalls, "hard to source").theme,
+    } == {"market_shaping"}
     assert _finding_quoting(shortfalls, "respite was difficult").theme == "carers"
     assert _finding_quoting(shortfalls, "concerns were escalated promptly") is None
 
 
 def test_report_without_key_findings_gives_no_findings_and_a_note(taxonomy):
-    passage = Passage(id="x/y/p01", report_id="x/y", authority="X", quality_statement="Y",
-                      section="commitment", position=1, text="We work with partners, but not always well.")
-    report = Report(id="x/y", authority="X", quality_statement="Y", source="x.txt", content_hash="h",
-                    passages=[passage])
+    passage = Passage(
+        id="x/y/p01",
+        report_id="x/y",
+        authority="X",
+        quality_statement="Y",
+        section="commitment",
+        position=1,
+        text="We work with partners, but not always well.",
+    )
+    report = Report(
+        id="x/y", authority="X", quality_statement="Y", source="x.txt", content_hash="h", passages=[passage]
+    )
     rf = find_findings(report, taxonomy)
     assert rf.findings == []
     assert rf.notes and "no key findings" in rf.notes[0]
@@ -334,7 +350,10 @@ def test_summary_drops_connectives_and_reporting_frames():
         ("shortfall: [unclosed", "not valid YAML"),
         ("[1, 2]", "must hold a mapping"),
         ("contrast_markers: ['but']\nstrength: ['good']\n", "shortfall"),
-        ("contrast_markers: ['but']\nstrength: ['good']\nshortfall: ['(unbalanced']\n", "not a valid regular expression"),
+        (
+            "contrast_markers: ['but']\nstrength: ['good']\nshortfall: ['(unbalanced']\n",
+            "not a valid regular expression",
+        ),
     ],
 )
 def test_malformed_cue_lexicon_errors_clearly(text, message):
@@ -359,10 +378,51 @@ def test_wrong_arguments_error_clearly(taxonomy):
         find_findings("not a report", taxonomy)
 
 
-_WORDS = ["However,", "but", "there", "were", "gaps", "in", "data", "sharing", "not", "always", "co-production",
-          "felt", "tokenistic.", "Staff", "didn’t", "feel", "listened", "to,", "good", "example", "of", "‘Know",
-          "Your", "Patch’", "delays", "no", "identified", "Where", "teams", "were", "integrated,", "although",
-          "waiting", "lists", "grew.", "The", "council", "worked", "well", "e.g.", "—", "“quoted”", "\u00a0"]
+_WORDS = [
+    "However,",
+    "but",
+    "there",
+    "were",
+    "gaps",
+    "in",
+    "data",
+    "sharing",
+    "not",
+    "always",
+    "co-production",
+    "felt",
+    "tokenistic.",
+    "Staff",
+    "didn’t",
+    "feel",
+    "listened",
+    "to,",
+    "good",
+    "example",
+    "of",
+    "‘Know",
+    "Your",
+    "Patch’",
+    "delays",
+    "no",
+    "identified",
+    "Where",
+    "teams",
+    "were",
+    "integrated,",
+    "although",
+    "waiting",
+    "lists",
+    "grew.",
+    "The",
+    "council",
+    "worked",
+    "well",
+    "e.g.",
+    "—",
+    "“quoted”",
+    "\u00a0",
+]
 
 
 @settings(max_examples=60, deadline=None)
@@ -370,8 +430,15 @@ _WORDS = ["However,", "but", "there", "were", "gaps", "in", "data", "sharing", "
 def test_any_key_findings_text_gives_verified_verbatim_quotes(paragraphs):
     taxonomy = load_taxonomy(PROMPTS)
     passages = [
-        Passage(id=f"a/b/p{i:02d}", report_id="a/b", authority="A", quality_statement="B", section="key_findings",
-                position=i, text=" ".join(words))
+        Passage(
+            id=f"a/b/p{i:02d}",
+            report_id="a/b",
+            authority="A",
+            quality_statement="B",
+            section="key_findings",
+            position=i,
+            text=" ".join(words),
+        )
         for i, words in enumerate(paragraphs, start=1)
     ]
     report = Report(id="a/b", authority="A", quality_statement="B", source="a.txt", content_hash="h", passages=passages)

@@ -65,28 +65,47 @@ def make_report(authority: str, statement: str, paragraphs: list[str], version: 
         source=f"{slugify(authority)}.txt",
         content_hash=hashlib.sha256(("".join(paragraphs) + version).encode()).hexdigest(),
         passages=[
-            Passage(id=f"{report_id}/p{n:02d}", report_id=report_id, authority=authority, quality_statement=statement,
-                    section=section, position=n, text=text)
+            Passage(
+                id=f"{report_id}/p{n:02d}",
+                report_id=report_id,
+                authority=authority,
+                quality_statement=statement,
+                section=section,
+                position=n,
+                text=text,
+            )
             for n, (section, text) in enumerate(zip(sections, paragraphs), start=1)
         ],
     )
 
 
-NORTH = make_report("Northshire", "Partnerships and communities", [
-    "I have care and support that is coordinated, and everyone works well together and with me.",
-    "The Shared Lives scheme matched adults with carers who opened their homes to them.",
-    "Voluntary sector partners said commissioning felt tokenistic and they were engaged late.",
-    "Hospital discharge was delayed because there were not enough home care workers.",
-])
-SOUTH = make_report("Southborough", "Safeguarding", [
-    "I feel safe and am supported to understand and manage any risks.",
-    "Safeguarding enquiries were completed promptly and people were kept informed.",
-    "Partnership working with police and health was strong at a strategic level.",
-])
-EAST = make_report("Eastford", "Assessing needs", [
-    "I have care and support that enables me to live as I want to.",
-    "Waiting lists for occupational therapy assessments were long.",
-])
+NORTH = make_report(
+    "Northshire",
+    "Partnerships and communities",
+    [
+        "I have care and support that is coordinated, and everyone works well together and with me.",
+        "The Shared Lives scheme matched adults with carers who opened their homes to them.",
+        "Voluntary sector partners said commissioning felt tokenistic and they were engaged late.",
+        "Hospital discharge was delayed because there were not enough home care workers.",
+    ],
+)
+SOUTH = make_report(
+    "Southborough",
+    "Safeguarding",
+    [
+        "I feel safe and am supported to understand and manage any risks.",
+        "Safeguarding enquiries were completed promptly and people were kept informed.",
+        "Partnership working with police and health was strong at a strategic level.",
+    ],
+)
+EAST = make_report(
+    "Eastford",
+    "Assessing needs",
+    [
+        "I have care and support that enables me to live as I want to.",
+        "Waiting lists for occupational therapy assessments were long.",
+    ],
+)
 
 
 @pytest.fixture
@@ -112,9 +131,12 @@ def test_first_sync_embeds_everything_then_nothing(index, settings, embedder):
 
 def test_changed_report_is_reembedded_alone_and_stale_passages_go(index):
     index.sync([NORTH, SOUTH])
-    shorter = make_report("Northshire", "Partnerships and communities",
-                          [p.text for p in NORTH.passages[:2]] + ["Advocacy waiting times had grown to six months."],
-                          version="2")
+    shorter = make_report(
+        "Northshire",
+        "Partnerships and communities",
+        [p.text for p in NORTH.passages[:2]] + ["Advocacy waiting times had grown to six months."],
+        version="2",
+    )
     index.embedder.embedded = 0
     stats = index.sync([shorter, SOUTH])
     assert (stats.updated_reports, stats.unchanged_reports, stats.embedded_passages) == (1, 1, 3)
@@ -181,7 +203,9 @@ def test_filters_apply_to_both_legs(index):
     assert {h.passage.authority for h in index.search(query, k=10, authority="Northshire")} == {"Northshire"}
     assert {h.passage.report_id for h in index.search(query, k=10, report_id=EAST.id)} == {EAST.id}
     by_statement = index.search(query, k=10, statement="Safeguarding", section="key_findings")
-    assert {(h.passage.quality_statement, h.passage.section) for h in by_statement} == {("Safeguarding", "key_findings")}
+    assert {(h.passage.quality_statement, h.passage.section) for h in by_statement} == {
+        ("Safeguarding", "key_findings")
+    }
     assert by_statement[0].passage.id == SOUTH.passages[2].id and by_statement[0].bm25_rank == 1
     assert index.search(query, authority="Nowhere") == []
 
@@ -198,7 +222,14 @@ def test_bad_queries_are_refused(index):
 
 def test_tokeniser_drops_stopwords_and_plurals():
     assert tokenise("The carers' assessments weren't timely; Shared Lives was 2 weeks late.") == [
-        "carer", "assessment", "timely", "shared", "live", "week", "late"]
+        "carer",
+        "assessment",
+        "timely",
+        "shared",
+        "live",
+        "week",
+        "late",
+    ]
 
 
 def test_duplicate_report_ids_are_refused(index):

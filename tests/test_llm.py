@@ -6,12 +6,12 @@ import logging
 import socket
 
 import pytest
+from fake_openai import error, rejecting_extras, reply, reply_json, slow
 from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel, SecretStr
 
 from assistant.llm import LLM, PLACEHOLDER_KEY, Backoff, LLMError, build_chat_model, endpoint_label, parse_json
 from assistant.models import TokenUsage
-from fake_openai import error, rejecting_extras, reply, reply_json, slow
 
 KEY = "sk-test-very-secret-key-123"
 MESSAGES = [SystemMessage(content="You reply in JSON."), HumanMessage(content="Give me a number.")]
@@ -23,10 +23,16 @@ class Number(BaseModel):
 
 @pytest.fixture
 def llm_settings(settings, fake_openai):
-    return settings.model_copy(update={
-        "engine": "openai", "model": "test-model", "openai_base_url": fake_openai.base_url,
-        "openai_api_key": SecretStr(KEY), "timeout_s": 5.0, "max_retries": 2,
-    })
+    return settings.model_copy(
+        update={
+            "engine": "openai",
+            "model": "test-model",
+            "openai_base_url": fake_openai.base_url,
+            "openai_api_key": SecretStr(KEY),
+            "timeout_s": 5.0,
+            "max_retries": 2,
+        }
+    )
 
 
 @pytest.fixture
@@ -77,20 +83,26 @@ def test_endpoint_label_hides_credentials_and_query(settings):
 # -- JSON replies --------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text", [
-    '{"value": 7}',
-    'Sure! ```json\n{"value": 7}\n``` Hope that helps.',
-    '<think>The user wants {a number}.</think>{"value": 7}',
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"value": 7}',
+        'Sure! ```json\n{"value": 7}\n``` Hope that helps.',
+        '<think>The user wants {a number}.</think>{"value": 7}',
+    ],
+)
 def test_parse_json_tolerates_wrapping(text):
     assert parse_json(text, Number).value == 7
 
 
-@pytest.mark.parametrize("text, problem", [
-    ("no json here", "no JSON object"),
-    ('{"value": 7,,}', "malformed"),
-    ('{"value": "seven"}', "does not match the schema"),
-])
+@pytest.mark.parametrize(
+    "text, problem",
+    [
+        ("no json here", "no JSON object"),
+        ('{"value": 7,,}', "malformed"),
+        ('{"value": "seven"}', "does not match the schema"),
+    ],
+)
 def test_parse_json_says_what_is_wrong(text, problem):
     with pytest.raises(ValueError, match=problem):
         parse_json(text, Number)
@@ -124,8 +136,11 @@ def test_malformed_output_twice_is_an_error(llm, fake_openai):
 
 
 def test_server_rejecting_json_mode_is_asked_again_without_it(llm, fake_openai):
-    fake_openai.script(rejecting_extras(reply_json({"value": 1})), rejecting_extras(reply_json({"value": 2})),
-                       rejecting_extras(reply("a b c")))
+    fake_openai.script(
+        rejecting_extras(reply_json({"value": 1})),
+        rejecting_extras(reply_json({"value": 2})),
+        rejecting_extras(reply("a b c")),
+    )
     assert llm.complete_json(MESSAGES, Number)[0].value == 2
     assert "response_format" not in fake_openai.requests[1].body
     assert [c for c in llm.stream(MESSAGES) if isinstance(c, str)]  # stays off for streams too
@@ -151,8 +166,9 @@ def test_500_forever_gives_up_after_max_retries_with_backoff(llm, fake_openai, s
 
 def test_timeout_is_retried_then_reported(llm_settings, fake_openai, sleeps):
     fake_openai.default = slow(2.0, reply_json({"value": 1}))
-    quick = LLM(llm_settings.model_copy(update={"max_retries": 1, "timeout_s": 0.4}), backoff=Backoff(0.01),
-                sleep=sleeps.append)
+    quick = LLM(
+        llm_settings.model_copy(update={"max_retries": 1, "timeout_s": 0.4}), backoff=Backoff(0.01), sleep=sleeps.append
+    )
     with pytest.raises(LLMError, match=r"did not answer within 0.4 s after 1 retry"):
         quick.complete_json(MESSAGES, Number)
     assert len(fake_openai.requests) == 2
@@ -172,8 +188,11 @@ def test_unknown_model_names_the_setting(llm, fake_openai):
 
 
 def test_dead_endpoint_is_reported_as_unreachable(llm_settings, sleeps):
-    dead = LLM(llm_settings.model_copy(update={"openai_base_url": dead_url(), "max_retries": 1}),
-               backoff=Backoff(0.01), sleep=sleeps.append)
+    dead = LLM(
+        llm_settings.model_copy(update={"openai_base_url": dead_url(), "max_retries": 1}),
+        backoff=Backoff(0.01),
+        sleep=sleeps.append,
+    )
     with pytest.raises(LLMError, match=r"could not be reached \(connection refused\)"):
         dead.complete_json(MESSAGES, Number)
     with pytest.raises(LLMError, match="could not be reached"):

@@ -7,6 +7,16 @@ from itertools import combinations
 
 import pytest
 import yaml
+from plan_helpers import (
+    PROMPTS,
+    finding,
+    findings_of,
+    make_report,
+    playbook,
+    seed,
+    seed_reports,
+    taxonomy,
+)
 
 from assistant.citations import quote_in_passage
 from assistant.findings import find_findings
@@ -14,10 +24,6 @@ from assistant.models import Citation
 from assistant.planner import DUPLICATE_JACCARD, draft_plan, excerpt, good_practice, jaccard
 from assistant.playbook import parse_playbook
 from assistant.text import fold
-
-from plan_helpers import (
-    PROMPTS, finding, findings_of, make_report, playbook, seed, seed_reports, taxonomy,
-)
 
 TIMESCALE = re.compile(r"^\d+ months$")
 RANK = {"High": 0, "Medium": 1, "Low": 2}
@@ -103,8 +109,12 @@ def test_good_practice_only_from_other_authorities_on_the_same_theme(plans, corp
             for gp in a.good_practice:
                 other, other_findings = by_id[gp.report_id]
                 assert gp.report_id != report.id and gp.authority == other.authority != report.authority
-                strengths = {(c.passage_id, c.quote) for f in other_findings.findings
-                             if f.kind == "strength" and f.theme == a.theme for c in f.citations}
+                strengths = {
+                    (c.passage_id, c.quote)
+                    for f in other_findings.findings
+                    if f.kind == "strength" and f.theme == a.theme
+                    for c in f.citations
+                }
                 assert gp.citations and all(c.verified for c in gp.citations)
                 assert {(c.passage_id, c.quote) for c in gp.citations} <= strengths
                 assert other.authority in gp.summary
@@ -123,8 +133,16 @@ def test_plans_are_deterministic(corpus, pb, tax):
 
 def test_the_finding_specifics_are_woven_in(pb, tax):
     glos = seed("Gloucestershire")
-    rf = findings_of(glos, finding(glos, "shortfall", 1, "integration_governance",
-                                   "However, there were gaps in strategic oversight of these agreements"))
+    rf = findings_of(
+        glos,
+        finding(
+            glos,
+            "shortfall",
+            1,
+            "integration_governance",
+            "However, there were gaps in strategic oversight of these agreements",
+        ),
+    )
     action = draft_plan(glos, rf, [], pb, tax).actions[0]
     # "these agreements" is resolved to what the report named in the paragraph before
     assert "section 75 agreements" in action.action
@@ -133,13 +151,20 @@ def test_the_finding_specifics_are_woven_in(pb, tax):
 
 
 def test_shortfalls_sharing_a_theme_get_different_levers_and_their_own_words(pb, tax):
-    report = make_report("Northshire", "Partnerships and communities", 2, [
-        "Recording systems were often incompatible and did not share data easily between partners.",
-        "There was a lack of data to show the impact of the falls prevention service.",
-    ])
-    rf = findings_of(report,
-                     finding(report, "shortfall", 1, "data_sharing", "Recording systems were often incompatible"),
-                     finding(report, "shortfall", 2, "data_sharing", "There was a lack of data to show the impact"))
+    report = make_report(
+        "Northshire",
+        "Partnerships and communities",
+        2,
+        [
+            "Recording systems were often incompatible and did not share data easily between partners.",
+            "There was a lack of data to show the impact of the falls prevention service.",
+        ],
+    )
+    rf = findings_of(
+        report,
+        finding(report, "shortfall", 1, "data_sharing", "Recording systems were often incompatible"),
+        finding(report, "shortfall", 2, "data_sharing", "There was a lack of data to show the impact"),
+    )
     a, b = draft_plan(report, rf, [], pb, tax).actions
     assert a.title != b.title and a.owner != b.owner
     assert jaccard(pb.content_words(a.action), pb.content_words(b.action)) < 0.5
@@ -165,14 +190,29 @@ def test_near_identical_actions_are_merged_keeping_both_shortfalls(tax):
     data = yaml.safe_load((PROMPTS / "playbook.yaml").read_text(encoding="utf-8"))
     data["themes"]["data_sharing"]["levers"] = data["themes"]["data_sharing"]["levers"][:1]
     one_lever = parse_playbook(yaml.safe_dump(data, allow_unicode=True))
-    report = make_report("Northshire", "Partnerships and communities", 2, [
+    report = make_report(
+        "Northshire",
+        "Partnerships and communities",
+        2,
+        [
+            "Recording systems were often incompatible and did not share data easily between partners.",
+            "In the north, recording systems were often incompatible and did not share data easily with partners.",
+        ],
+    )
+    first = finding(
+        report,
+        "shortfall",
+        1,
+        "data_sharing",
         "Recording systems were often incompatible and did not share data easily between partners.",
-        "In the north, recording systems were often incompatible and did not share data easily with partners.",
-    ])
-    first = finding(report, "shortfall", 1, "data_sharing",
-                    "Recording systems were often incompatible and did not share data easily between partners.")
-    second = finding(report, "shortfall", 2, "data_sharing",
-                     "recording systems were often incompatible and did not share data easily with partners")
+    )
+    second = finding(
+        report,
+        "shortfall",
+        2,
+        "data_sharing",
+        "recording systems were often incompatible and did not share data easily with partners",
+    )
     plan = draft_plan(report, findings_of(report, first, second), [], one_lever, tax)
     assert len(plan.actions) == 1
     assert plan.actions[0].shortfall_ids == [first.id, second.id]
@@ -181,19 +221,39 @@ def test_near_identical_actions_are_merged_keeping_both_shortfalls(tax):
 
 
 def test_no_good_practice_note_when_no_other_authority_shows_it(pb, tax):
-    report = make_report("Northshire", "Partnerships and communities", 2, [
-        "Co-production was not routine and to some felt tokenistic.",
-    ])
-    other = make_report("Southshire", "Partnerships and communities", 4, [
-        "Staff had read only access to the shared care record, which meant needs were known sooner.",
-    ])
-    same_authority = make_report("Northshire", "Safeguarding", 4, [
-        "People who draw on care co-produced the strategy as equal partners.",
-    ])
+    report = make_report(
+        "Northshire",
+        "Partnerships and communities",
+        2,
+        [
+            "Co-production was not routine and to some felt tokenistic.",
+        ],
+    )
+    other = make_report(
+        "Southshire",
+        "Partnerships and communities",
+        4,
+        [
+            "Staff had read only access to the shared care record, which meant needs were known sooner.",
+        ],
+    )
+    same_authority = make_report(
+        "Northshire",
+        "Safeguarding",
+        4,
+        [
+            "People who draw on care co-produced the strategy as equal partners.",
+        ],
+    )
     others = [
         (other, findings_of(other, finding(other, "strength", 1, "data_sharing", "Staff had read only access"))),
-        (same_authority, findings_of(same_authority, finding(same_authority, "strength", 1, "coproduction",
-                                                             "co-produced the strategy as equal partners"))),
+        (
+            same_authority,
+            findings_of(
+                same_authority,
+                finding(same_authority, "strength", 1, "coproduction", "co-produced the strategy as equal partners"),
+            ),
+        ),
     ]
     rf = findings_of(report, finding(report, "shortfall", 1, "coproduction", "Co-production was not routine"))
     action = draft_plan(report, rf, others, pb, tax).actions[0]
@@ -203,19 +263,45 @@ def test_no_good_practice_note_when_no_other_authority_shows_it(pb, tax):
 
 
 def test_good_practice_prefers_higher_scores_and_says_what_to_borrow(pb, tax):
-    report = make_report("Northshire", "Partnerships and communities", 2, [
-        "However, consultation was an afterthought and co-production was not routine.",
-    ])
-    good = make_report("Eastshire", "Partnerships and communities", 3, [
-        "People who draw on care co-chaired the commissioning board and shaped every consultation.",
-    ])
-    best = make_report("Westshire", "Partnerships and communities", 4, [
-        "We heard that a lived experience panel co-produced each strategy before decisions were made.",
-    ])
+    report = make_report(
+        "Northshire",
+        "Partnerships and communities",
+        2,
+        [
+            "However, consultation was an afterthought and co-production was not routine.",
+        ],
+    )
+    good = make_report(
+        "Eastshire",
+        "Partnerships and communities",
+        3,
+        [
+            "People who draw on care co-chaired the commissioning board and shaped every consultation.",
+        ],
+    )
+    best = make_report(
+        "Westshire",
+        "Partnerships and communities",
+        4,
+        [
+            "We heard that a lived experience panel co-produced each strategy before decisions were made.",
+        ],
+    )
     others = [
         (good, findings_of(good, finding(good, "strength", 1, "coproduction", "People who draw on care co-chaired"))),
-        (best, findings_of(best, finding(best, "strength", 1, "coproduction", "a lived experience panel "
-                                         "co-produced each strategy before decisions were made"))),
+        (
+            best,
+            findings_of(
+                best,
+                finding(
+                    best,
+                    "strength",
+                    1,
+                    "coproduction",
+                    "a lived experience panel co-produced each strategy before decisions were made",
+                ),
+            ),
+        ),
     ]
     found = good_practice("coproduction", report, others, pb, shortfall=report.passages[0].text, taxonomy=tax)
     assert [gp.authority for gp in found] == ["Westshire", "Eastshire"]
@@ -237,28 +323,42 @@ def test_report_with_no_shortfalls_gets_an_empty_plan_with_a_note(pb, tax):
 
 
 def test_a_finding_without_verified_evidence_gets_a_note_not_an_action(pb, tax):
-    report = make_report("Northshire", "Safeguarding", 2, [
-        "There was a backlog of safeguarding enquiries in the multi-agency safeguarding hub.",
-    ])
+    report = make_report(
+        "Northshire",
+        "Safeguarding",
+        2,
+        [
+            "There was a backlog of safeguarding enquiries in the multi-agency safeguarding hub.",
+        ],
+    )
     real = finding(report, "shortfall", 1, "safeguarding", "There was a backlog of safeguarding enquiries")
-    invented = real.model_copy(update={
-        "id": f"{report.id}/s02",
-        "citations": [Citation(passage_id=f"{report.id}/p01", quote="Staff were never trained at all, ever.")],
-    })
+    invented = real.model_copy(
+        update={
+            "id": f"{report.id}/s02",
+            "citations": [Citation(passage_id=f"{report.id}/p01", quote="Staff were never trained at all, ever.")],
+        }
+    )
     plan = draft_plan(report, findings_of(report, real, invented), [], pb, tax)
     assert [a.shortfall_ids for a in plan.actions] == [[real.id]]
     assert any(invented.id in n for n in plan.notes)
 
 
 def test_other_quality_statements_and_unknown_themes_use_their_playbook_entry(pb, tax):
-    report = make_report("Northshire", "Safeguarding", 1, [
-        "There was a backlog of safeguarding enquiries in the multi-agency safeguarding hub "
-        "and delays put people at risk.",
-        "Something else entirely was not right with the parking permits scheme.",
-    ])
-    rf = findings_of(report,
-                     finding(report, "shortfall", 1, "safeguarding", "There was a backlog of safeguarding enquiries"),
-                     finding(report, "shortfall", 2, "no_such_theme", "Something else entirely was not right"))
+    report = make_report(
+        "Northshire",
+        "Safeguarding",
+        1,
+        [
+            "There was a backlog of safeguarding enquiries in the multi-agency safeguarding hub "
+            "and delays put people at risk.",
+            "Something else entirely was not right with the parking permits scheme.",
+        ],
+    )
+    rf = findings_of(
+        report,
+        finding(report, "shortfall", 1, "safeguarding", "There was a backlog of safeguarding enquiries"),
+        finding(report, "shortfall", 2, "no_such_theme", "Something else entirely was not right"),
+    )
     plan = draft_plan(report, rf, [], pb, tax)
     safeguarding = next(a for a in plan.actions if a.theme == "safeguarding")
     assert safeguarding.owner in pb.themes["safeguarding"].owners
@@ -286,13 +386,22 @@ def test_findings_for_another_report_are_refused(pb, tax):
 
 def test_excerpt_keeps_the_inspectors_words_without_the_lead_in(pb):
     lexicon = pb.lexicon
-    assert excerpt("However, we heard from staff that information sharing could be a challenge.", lexicon) == \
-        "information sharing could be a challenge"
-    assert excerpt("In other areas we heard about work having started, but the impacts not yet fully realised.",
-                   lexicon) == "the impacts not yet fully realised"
-    assert excerpt("However, there were gaps in strategic oversight of these agreements and this meant "
-                   "impacts on people were not addressed promptly.", lexicon) == \
-        "gaps in strategic oversight of these agreements"
+    assert (
+        excerpt("However, we heard from staff that information sharing could be a challenge.", lexicon)
+        == "information sharing could be a challenge"
+    )
+    assert (
+        excerpt("In other areas we heard about work having started, but the impacts not yet fully realised.", lexicon)
+        == "the impacts not yet fully realised"
+    )
+    assert (
+        excerpt(
+            "However, there were gaps in strategic oversight of these agreements and this meant "
+            "impacts on people were not addressed promptly.",
+            lexicon,
+        )
+        == "gaps in strategic oversight of these agreements"
+    )
     for report in seed_reports():
         for p in report.key_findings():
             for sentence in p.sentence_texts():

@@ -82,7 +82,7 @@ def test_unknown_slot_in_a_lever_is_rejected_naming_it(tmp_path, raw):
     message = str(err.value)
     assert "{something}" in message and "system-access" in message and "playbook.yaml" in message
     assert "{gap}" in message  # the allowed slots are listed
-    assert ACTION_SLOTS >= {"gap", "specific", "partner"}
+    assert {"gap", "specific", "partner"} <= ACTION_SLOTS
 
 
 def test_unknown_slot_in_a_message_is_rejected(tmp_path, raw):

@@ -13,19 +13,40 @@ from assistant.store import Store
 
 def _plan(*titles: str) -> ActionPlan:
     actions = [
-        Action(id=f"A{i}", title=t, theme="co_production", action=f"Do {t}.", owner="Director", timescale="6 months",
-               evidence=[Citation(passage_id="x/y/p01", quote="Co-production was not routine", verified=True)])
+        Action(
+            id=f"A{i}",
+            title=t,
+            theme="co_production",
+            action=f"Do {t}.",
+            owner="Director",
+            timescale="6 months",
+            evidence=[Citation(passage_id="x/y/p01", quote="Co-production was not routine", verified=True)],
+        )
         for i, t in enumerate(titles, start=1)
     ]
-    return ActionPlan(authority="County Durham", quality_statement="Partnerships and communities", score=3,
-                      report_id="county-durham/partnerships-and-communities", actions=actions)
+    return ActionPlan(
+        authority="County Durham",
+        quality_statement="Partnerships and communities",
+        score=3,
+        report_id="county-durham/partnerships-and-communities",
+        actions=actions,
+    )
 
 
-@pytest.fixture(params=[
-    "sqlite",
-    pytest.param("postgres", marks=[pytest.mark.postgres, pytest.mark.skipif(
-        not URL, reason="ASSISTANT_TEST_DATABASE_URL is not set (see scripts/start_postgres.sh)")]),
-])
+@pytest.fixture(
+    params=[
+        "sqlite",
+        pytest.param(
+            "postgres",
+            marks=[
+                pytest.mark.postgres,
+                pytest.mark.skipif(
+                    not URL, reason="ASSISTANT_TEST_DATABASE_URL is not set (see scripts/start_postgres.sh)"
+                ),
+            ],
+        ),
+    ]
+)
 def db_settings(request, settings: Settings) -> Settings:
     """The same tests on SQLite (always) and PostgreSQL (when a test server is given)."""
     return settings if request.param == "sqlite" else request.getfixturevalue("pg_settings")
@@ -39,9 +60,13 @@ def store(db_settings: Settings) -> Store:
 def test_conversation_messages_and_plan_survive_a_restart(db_settings: Settings, store: Store):
     conv = store.create_conversation()
     store.add_message(conv.id, "user", "What are the main shortfalls for Durham? " + "x" * 80)
-    turn = ChatTurn(message="q", intent="shortfalls", reply="**2 shortfalls** [1]",
-                    citations=[Citation(passage_id="a/b/p01", quote="a quote long enough", verified=True)],
-                    context=ChatContext(authority="County Durham", report_id="county-durham/p"))
+    turn = ChatTurn(
+        message="q",
+        intent="shortfalls",
+        reply="**2 shortfalls** [1]",
+        citations=[Citation(passage_id="a/b/p01", quote="a quote long enough", verified=True)],
+        context=ChatContext(authority="County Durham", report_id="county-durham/p"),
+    )
     store.add_message(conv.id, "assistant", turn.reply, turn)
     store.save_plan(conv.id, _plan("Routine co-production"), summary="drafted")
 

@@ -353,9 +353,8 @@ def test_database_constraints_guard_dots_and_length(store, created):
         ContributionRow(workshop_id=snap.id, item_id=item, participant_id=p.id, text="x" * 1001),
     ]
     for row in rows:
-        with pytest.raises(IntegrityError):
-            with store.transaction() as s:
-                s.add(row)
+        with pytest.raises(IntegrityError), store.transaction() as s:
+            s.add(row)
     assert p.info().dots_used == 1
 
 
@@ -363,7 +362,11 @@ def test_update_settings(fac):
     fac.update(title="  Renamed\n workshop ", date=dt.date(2027, 1, 5), expected_participants=40, anonymise=True)
     snap = fac.snapshot()
     assert (snap.title, snap.date, snap.expected_participants, snap.anonymise) == (
-        "Renamed workshop", dt.date(2027, 1, 5), 40, True)
+        "Renamed workshop",
+        dt.date(2027, 1, 5),
+        40,
+        True,
+    )
     with pytest.raises(WorkshopError, match="between 1 and 1000"):
         fac.update(expected_participants=0)
     with pytest.raises(WorkshopError, match="title is empty"):

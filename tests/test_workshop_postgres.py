@@ -6,7 +6,6 @@ started by ``scripts/start_postgres.sh``; skipped otherwise.
 
 from __future__ import annotations
 
-
 import pytest
 from sqlalchemy import create_engine
 from workshop_helpers import check_hammer, draft, hammer
@@ -45,5 +44,7 @@ def test_dots_and_restart_on_postgres(pg_settings):
 def test_twenty_participants_at_once_on_postgres(pg_settings):
     result = hammer(WorkshopStore(engine_for(pg_settings)), participants=20, ideas_each=5, dots=3)
     check_hammer(result)
-    print(f"\npostgres: {result['ops']} ops in {result['elapsed']:.2f}s = {result['ops_per_s']:.0f} ops/s; "
-          f"refused {dict(result['refused'])}")
+    print(
+        f"\npostgres: {result['ops']} ops in {result['elapsed']:.2f}s = {result['ops_per_s']:.0f} ops/s; "
+        f"refused {dict(result['refused'])}"
+    )

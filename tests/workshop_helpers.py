@@ -23,8 +23,15 @@ PROMPTS_DIR: Path = PROJECT_ROOT / "prompts"
 
 
 def passage(n: int, text: str) -> Passage:
-    return Passage(id=f"{REPORT}/p{n:02d}", report_id=REPORT, authority="Testshire",
-                   quality_statement="Partnerships and communities", section="key_findings", position=n, text=text)
+    return Passage(
+        id=f"{REPORT}/p{n:02d}",
+        report_id=REPORT,
+        authority="Testshire",
+        quality_statement="Partnerships and communities",
+        section="key_findings",
+        position=n,
+        text=text,
+    )
 
 
 PASSAGES = {
@@ -38,8 +45,14 @@ PASSAGES = {
 
 
 def finding(n: int, theme: str, summary: str, pid: int, quote: str) -> Finding:
-    return Finding(id=f"{REPORT}/s{n:02d}", report_id=REPORT, kind="shortfall", theme=theme, summary=summary,
-                   citations=[Citation(passage_id=f"{REPORT}/p{pid:02d}", quote=quote)])
+    return Finding(
+        id=f"{REPORT}/s{n:02d}",
+        report_id=REPORT,
+        kind="shortfall",
+        theme=theme,
+        summary=summary,
+        citations=[Citation(passage_id=f"{REPORT}/p{pid:02d}", quote=quote)],
+    )
 
 
 FINDINGS = ReportFindings(
@@ -48,31 +61,61 @@ FINDINGS = ReportFindings(
     quality_statement="Partnerships and communities",
     score=2,
     findings=[
-        finding(1, "data_sharing", "Information systems are not integrated, delaying care.", 1,
-                "a lack of integrated information systems caused delays"),
-        finding(2, "coproduction", "Co-production is not routine and feels tokenistic.", 2,
-                "Co-production was not routine and to some felt tokenistic"),
+        finding(
+            1,
+            "data_sharing",
+            "Information systems are not integrated, delaying care.",
+            1,
+            "a lack of integrated information systems caused delays",
+        ),
+        finding(
+            2,
+            "coproduction",
+            "Co-production is not routine and feels tokenistic.",
+            2,
+            "Co-production was not routine and to some felt tokenistic",
+        ),
         finding(3, "coproduction", "Consultation comes too late.", 2, "Consultation was an afterthought"),
-        finding(4, "communication_continuity", "People are not told when workers change.", 3,
-                "a quote that is not in the passage at all"),
-        Finding(id=f"{REPORT}/g01", report_id=REPORT, kind="strength", theme="data_sharing",
-                summary="Good strategic links.", citations=[]),
+        finding(
+            4,
+            "communication_continuity",
+            "People are not told when workers change.",
+            3,
+            "a quote that is not in the passage at all",
+        ),
+        Finding(
+            id=f"{REPORT}/g01",
+            report_id=REPORT,
+            kind="strength",
+            theme="data_sharing",
+            summary="Good strategic links.",
+            citations=[],
+        ),
     ],
 )
 
 
 def action(n: int, theme: str, shortfalls: list[int], title: str, gp: bool = False) -> Action:
     return Action(
-        id=f"A{n}", title=title, theme=theme, shortfall_ids=[f"{REPORT}/s{s:02d}" for s in shortfalls],
-        action=f"Do {title.lower()}.", owner="Director of Adult Social Services", timescale="6 months",
+        id=f"A{n}",
+        title=title,
+        theme=theme,
+        shortfall_ids=[f"{REPORT}/s{s:02d}" for s in shortfalls],
+        action=f"Do {title.lower()}.",
+        owner="Director of Adult Social Services",
+        timescale="6 months",
         measures=["Measured quarterly"],
         good_practice=[GoodPractice(authority="Exampleton", summary="Exampleton runs a shared care record.")]
-        if gp else [],
+        if gp
+        else [],
     )
 
 
 PLAN = ActionPlan(
-    authority="Testshire", quality_statement="Partnerships and communities", score=2, report_id=REPORT,
+    authority="Testshire",
+    quality_statement="Partnerships and communities",
+    score=2,
+    report_id=REPORT,
     actions=[
         action(1, "data_sharing", [1], "Shared care record access", gp=True),
         action(2, "coproduction", [2, 3], "Co-production charter"),
@@ -83,12 +126,20 @@ PLAN = ActionPlan(
 
 
 def draft(dots: int = 3, plan: ActionPlan | None = PLAN) -> WorkshopDraft:
-    items = build_agenda(FINDINGS, plan, PASSAGES, load_workshop_prompts(PROMPTS_DIR),
-                         {"data_sharing": "Data and information sharing"})
+    items = build_agenda(
+        FINDINGS, plan, PASSAGES, load_workshop_prompts(PROMPTS_DIR), {"data_sharing": "Data and information sharing"}
+    )
     return WorkshopDraft(
-        title="Partnerships workshop", date=dt.date(2026, 12, 1), expected_participants=25,
-        dots_per_participant=dots, report_id=REPORT, authority="Testshire",
-        quality_statement="Partnerships and communities", score=2, items=items, base_plan=plan,
+        title="Partnerships workshop",
+        date=dt.date(2026, 12, 1),
+        expected_participants=25,
+        dots_per_participant=dots,
+        report_id=REPORT,
+        authority="Testshire",
+        quality_statement="Partnerships and communities",
+        score=2,
+        items=items,
+        base_plan=plan,
     )
 
 
@@ -145,8 +196,11 @@ def hammer(store, participants: int = 20, ideas_each: int = 5, dots: int = 3) ->
             errors.append(exc)
 
     tokens = [store.join(created.join_code, f"P{i}")[1] for i in range(participants)]
-    threads = [threading.Thread(target=tab, args=(t, i * 2 + k, ideas_each if k == 0 else 0))
-               for i, t in enumerate(tokens) for k in range(2)]
+    threads = [
+        threading.Thread(target=tab, args=(t, i * 2 + k, ideas_each if k == 0 else 0))
+        for i, t in enumerate(tokens)
+        for k in range(2)
+    ]
     t0 = time.perf_counter()
     for t in threads:
         t.start()
@@ -156,9 +210,16 @@ def hammer(store, participants: int = 20, ideas_each: int = 5, dots: int = 3) ->
     after = store.facilitate(created.facilitator_token).snapshot()
     total_ops = sum(ops.values())
     return {
-        "errors": errors, "placed": placed, "refused": refused, "after": after, "elapsed": elapsed,
-        "ops": total_ops, "ops_per_s": total_ops / elapsed, "participants": participants,
-        "ideas_each": ideas_each, "dots": dots,
+        "errors": errors,
+        "placed": placed,
+        "refused": refused,
+        "after": after,
+        "elapsed": elapsed,
+        "ops": total_ops,
+        "ops_per_s": total_ops / elapsed,
+        "participants": participants,
+        "ideas_each": ideas_each,
+        "dots": dots,
     }
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import streamlit as st
 
 from assistant.chat import ChatTurn, same_action
-from assistant.export import escape_markdown
 from assistant.citations import locate, quote_in_passage
+from assistant.export import escape_markdown
 from assistant.models import Action, ActionPlan, Citation
 
 from . import state
@@ -33,8 +33,10 @@ def highlighted(text: str, quote: str) -> tuple[str, bool]:
     before, quote, after = text[:start], text[start:end], text[end:]
     gap_before = " " if before[-1:].isspace() else ""
     gap_after = " " if after[:1].isspace() else ""
-    return (f"{escape_markdown(before)}{gap_before}:orange-background[**{escape_markdown(quote)}**]"
-            f"{gap_after}{escape_markdown(after)}"), True
+    return (
+        f"{escape_markdown(before)}{gap_before}:orange-background[**{escape_markdown(quote)}**]"
+        f"{gap_after}{escape_markdown(after)}"
+    ), True
 
 
 @st.dialog("Source passage", width="large")
@@ -48,8 +50,10 @@ def passage_dialog(citation: Citation) -> None:
     score = f" · score {report.score}" if report.score else ""
     st.markdown(f"**{escape_markdown(report.authority)}** · {escape_markdown(report.quality_statement)}{score}")
     section = passage.subheading or passage.section.replace("_", " ").capitalize()
-    st.caption(f"{escape_markdown(section)} · paragraph {passage.position} · {passage.id} · "
-               f"file {escape_markdown(report.source)}")
+    st.caption(
+        f"{escape_markdown(section)} · paragraph {passage.position} · {passage.id} · "
+        f"file {escape_markdown(report.source)}"
+    )
     text, found = highlighted(passage.text, citation.quote)
     if citation.verified and found and quote_in_passage(citation.quote, passage.text):
         st.success("Quote verified word for word against this passage.", icon=":material/verified:")
@@ -65,15 +69,22 @@ def citation_chips(citations: list[Citation], key: str) -> None:
         return
     with st.container(horizontal=True, gap="small"):
         for i, c in enumerate(citations, start=1):
-            if st.button(passage_label(c, i), key=f"{key}-cite-{i}", type="tertiary",
-                         help=f"“{escape_markdown(c.quote[:200])}”", icon=None if c.verified else ":material/warning:"):
+            if st.button(
+                passage_label(c, i),
+                key=f"{key}-cite-{i}",
+                type="tertiary",
+                help=f"“{escape_markdown(c.quote[:200])}”",
+                icon=None if c.verified else ":material/warning:",
+            ):
                 passage_dialog(c)
 
 
 def action_header(action: Action) -> str:
     label = state.assistant().taxonomy.label(action.theme)
-    return (f"**{action.id}. {escape_markdown(action.title)}** · {escape_markdown(label)} · owner: {escape_markdown(action.owner)} · "
-            f"{escape_markdown(action.timescale)} · {action.rag} · {action.priority} priority")
+    return (
+        f"**{action.id}. {escape_markdown(action.title)}** · {escape_markdown(label)} · owner: {escape_markdown(action.owner)} · "
+        f"{escape_markdown(action.timescale)} · {action.rag} · {action.priority} priority"
+    )
 
 
 def action_detail(action: Action, key: str) -> None:
@@ -104,9 +115,14 @@ def render_turn(turn: ChatTurn, key: str, *, show_reply: bool = True) -> None:
     if turn.actions and turn.report_id:
         _add_buttons(turn, key)
     if turn.download:
-        st.download_button(f"Download {turn.download.file_name}", turn.download.data,
-                           file_name=turn.download.file_name, mime=turn.download.mime,
-                           key=f"{key}-download", icon=":material/download:")
+        st.download_button(
+            f"Download {turn.download.file_name}",
+            turn.download.data,
+            file_name=turn.download.file_name,
+            mime=turn.download.mime,
+            key=f"{key}-download",
+            icon=":material/download:",
+        )
     if turn.engine != "builtin":
         st.caption(f"Answered by the {escape_markdown(turn.engine)} engine.")
 
@@ -114,12 +130,14 @@ def render_turn(turn: ChatTurn, key: str, *, show_reply: bool = True) -> None:
 def _add_buttons(turn: ChatTurn, key: str) -> None:
     plan = state.plan()
     for i, action in enumerate(turn.actions, start=1):
-        in_plan = plan is not None and plan.report_id == turn.report_id and any(
-            same_action(a, action) for a in plan.actions)
+        in_plan = (
+            plan is not None and plan.report_id == turn.report_id and any(same_action(a, action) for a in plan.actions)
+        )
         title = escape_markdown(action.title)
         label = f"In the plan: {title}" if in_plan else f"Add to plan: {title}"
-        if st.button(label, key=f"{key}-add-{i}", disabled=in_plan,
-                     icon=":material/check:" if in_plan else ":material/add:"):
+        if st.button(
+            label, key=f"{key}-add-{i}", disabled=in_plan, icon=":material/check:" if in_plan else ":material/add:"
+        ):
             new, change = state.chat().add_action(plan, action, turn.report_id)
             state.save_plan(new, change.summary)
             st.toast(escape_markdown(change.summary))

@@ -45,8 +45,12 @@ def _sidebar() -> None:
         current = state.conversation_id()
         for conv in state.store().conversations(limit=20):
             is_current = conv.id == current
-            if st.button(escape_markdown(conv.title), key=f"conv-{conv.id}", type="secondary" if is_current else "tertiary",
-                         icon=":material/chat_bubble:" if is_current else None):
+            if st.button(
+                escape_markdown(conv.title),
+                key=f"conv-{conv.id}",
+                type="secondary" if is_current else "tertiary",
+                icon=":material/chat_bubble:" if is_current else None,
+            ):
                 state.open_conversation(conv.id)
                 st.rerun()
         st.divider()
@@ -54,7 +58,9 @@ def _sidebar() -> None:
         assistant = state.assistant()
         for report in assistant.reports():
             score = f"score {report.score}" if report.score else "no score"
-            st.caption(f"**{escape_markdown(report.authority)}** · {escape_markdown(report.quality_statement)} · {score}")
+            st.caption(
+                f"**{escape_markdown(report.authority)}** · {escape_markdown(report.quality_statement)} · {score}"
+            )
         if not assistant.reports():
             st.caption("No reports loaded: add one on the Reports page.")
         st.divider()
@@ -65,14 +71,22 @@ def _engine_picker() -> None:
     summary = state.settings().public_summary()
     if state.settings().openai_configured:
         options = ["builtin", "openai"]
-        choice = st.radio("Engine", options, index=options.index(state.engine_name()), horizontal=True,
-                          key="engine-radio", help="The built-in engine works offline; OpenAI-compatible drafts with a model.")
+        choice = st.radio(
+            "Engine",
+            options,
+            index=options.index(state.engine_name()),
+            horizontal=True,
+            key="engine-radio",
+            help="The built-in engine works offline; OpenAI-compatible drafts with a model.",
+        )
         state.set_engine(choice)
     else:
         st.caption("Engine: **builtin** (offline). Configure an OpenAI-compatible endpoint to choose a model.")
     if state.engine_name() == "openai":
-        st.caption(f"Model: {escape_markdown(str(summary['model'] or state.settings().model))}"
-                   + (f" · {escape_markdown(summary['base_url'])}" if summary["base_url"] else ""))
+        st.caption(
+            f"Model: {escape_markdown(str(summary['model'] or state.settings().model))}"
+            + (f" · {escape_markdown(summary['base_url'])}" if summary["base_url"] else "")
+        )
 
 
 pages = _pages()

@@ -27,8 +27,21 @@ def settings() -> Settings:
 
 
 def _key(s: Settings) -> str:
-    return "|".join(str(v) for v in (s.seeds_dir, s.vectorstore_dir, s.prompts_dir, s.database, s.engine,
-                                      s.model, s.openai_base_url, s.embedder, s.chroma_host, s.chroma_port))
+    return "|".join(
+        str(v)
+        for v in (
+            s.seeds_dir,
+            s.vectorstore_dir,
+            s.prompts_dir,
+            s.database,
+            s.engine,
+            s.model,
+            s.openai_base_url,
+            s.embedder,
+            s.chroma_host,
+            s.chroma_port,
+        )
+    )
 
 
 @st.cache_resource(show_spinner="Loading the reports and building the search index…")

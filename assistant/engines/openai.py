@@ -28,6 +28,7 @@ from .. import planner
 from ..citations import verify_all
 from ..llm import LLM, LLMError, parse_json
 from ..models import (
+    RAG,
     Action,
     ActionPlan,
     Answer,
@@ -36,7 +37,6 @@ from ..models import (
     GoodPractice,
     Passage,
     Priority,
-    RAG,
     Report,
     ReportFindings,
     SearchHit,
@@ -244,8 +244,10 @@ class OpenAIEngine:
             citations, dropped = checked(f.citations, passages)
             removed += dropped
             if not citations:
-                notes.append(f"Dropped a {f.kind} the model drafted because none of its quotes could be "
-                             f"verified against the report: \u201c{f.summary.strip()}\u201d")
+                notes.append(
+                    f"Dropped a {f.kind} the model drafted because none of its quotes could be "
+                    f"verified against the report: \u201c{f.summary.strip()}\u201d"
+                )
                 continue
             counts[f.kind] += 1
             prefix = "s" if f.kind == "shortfall" else "g"
@@ -275,8 +277,14 @@ class OpenAIEngine:
     ) -> ActionPlan:
         shortfalls = [f for f in findings.findings if f.kind == "shortfall"]
         if not shortfalls:
-            return self._empty_plan(report, [self.playbook.message(
-                "no_shortfalls", authority=report.authority, statement=report.quality_statement)])
+            return self._empty_plan(
+                report,
+                [
+                    self.playbook.message(
+                        "no_shortfalls", authority=report.authority, statement=report.quality_statement
+                    )
+                ],
+            )
         examples = self._good_practice_passages(report, shortfalls, others or [])
         prompt = self._messages(
             "actions",
@@ -290,9 +298,13 @@ class OpenAIEngine:
             out, usage = self.llm.complete_json(prompt, ActionsOut)
         except LLMError as err:
             plan = self.fallback.plan(report, findings, others or [])
-            return plan.model_copy(update={
-                "engine": FALLBACK_ENGINE, "notes": [self._notice(err), *plan.notes],
-                "usage": err.usage if err.usage.total_tokens else plan.usage})
+            return plan.model_copy(
+                update={
+                    "engine": FALLBACK_ENGINE,
+                    "notes": [self._notice(err), *plan.notes],
+                    "usage": err.usage if err.usage.total_tokens else plan.usage,
+                }
+            )
         plan = self._checked_plan(report, shortfalls, out, {pid: p for pid, (p, _, _) in examples.items()})
         plan.usage = usage
         return plan
@@ -309,20 +321,31 @@ class OpenAIEngine:
             removed += dropped
             ids = [i for i in dict.fromkeys(a.shortfall_ids) if i in by_id]
             if not evidence:
-                plan.notes.append(self.playbook.message(
-                    "no_evidence", finding=", ".join(ids) or a.title.strip(), summary=a.title.strip()))
+                plan.notes.append(
+                    self.playbook.message(
+                        "no_evidence", finding=", ".join(ids) or a.title.strip(), summary=a.title.strip()
+                    )
+                )
                 continue
             good_practice, dropped = self._good_practice(a.good_practice, examples)
             removed += dropped
             default = by_id[ids[0]].theme if ids else None
             theme = self._theme(a.theme, f"{a.title} {a.action}", evidence, default=default)
             action = Action(
-                id="A0", title=a.title.strip(), theme=theme, shortfall_ids=ids, evidence=evidence,
-                action=a.action.strip(), owner=a.owner.strip(), timescale=a.timescale.strip(),
-                measures=[m.strip() for m in a.measures if m.strip()], priority=a.priority,
+                id="A0",
+                title=a.title.strip(),
+                theme=theme,
+                shortfall_ids=ids,
+                evidence=evidence,
+                action=a.action.strip(),
+                owner=a.owner.strip(),
+                timescale=a.timescale.strip(),
+                measures=[m.strip() for m in a.measures if m.strip()],
+                priority=a.priority,
                 good_practice=good_practice,
-                no_good_practice_note=None if good_practice else self.playbook.message(
-                    "no_good_practice", theme=self.taxonomy.label(theme)),
+                no_good_practice_note=None
+                if good_practice
+                else self.playbook.message("no_good_practice", theme=self.taxonomy.label(theme)),
             )
             self._add_unless_duplicate(plan, action)
         plan.renumber()
@@ -342,8 +365,14 @@ class OpenAIEngine:
             removed += dropped
             if citations:
                 source = examples[citations[0].passage_id]
-                out.append(GoodPractice(authority=source.authority, report_id=source.report_id,
-                                        summary=g.summary.strip(), citations=citations))
+                out.append(
+                    GoodPractice(
+                        authority=source.authority,
+                        report_id=source.report_id,
+                        summary=g.summary.strip(),
+                        citations=citations,
+                    )
+                )
         return out, removed
 
     def _add_unless_duplicate(self, plan: ActionPlan, action: Action) -> None:
@@ -364,8 +393,15 @@ class OpenAIEngine:
         out: dict[str, tuple[Passage, str, str]] = {}
         for theme in dict.fromkeys(f.theme for f in shortfalls):
             quotes = " ".join(c.quote for f in shortfalls if f.theme == theme for c in f.citations)
-            found = planner.good_practice(theme, report, others, self.playbook, shortfall=quotes,
-                                          taxonomy=self.taxonomy, limit=GOOD_PRACTICE_PER_THEME)
+            found = planner.good_practice(
+                theme,
+                report,
+                others,
+                self.playbook,
+                shortfall=quotes,
+                taxonomy=self.taxonomy,
+                limit=GOOD_PRACTICE_PER_THEME,
+            )
             for gp in found:
                 passages = {p.id: p for p in reports[gp.report_id].passages}
                 for c in gp.citations:
@@ -439,9 +475,13 @@ class OpenAIEngine:
         items = self.fallback.answer_stream(question, hits) if stream_it else [self.fallback.answer(question, hits)]
         for item in items:
             if isinstance(item, Answer):
-                yield item.model_copy(update={
-                    "engine": FALLBACK_ENGINE, "notes": [self._notice(err), *item.notes],
-                    "usage": usage if usage.total_tokens else item.usage})
+                yield item.model_copy(
+                    update={
+                        "engine": FALLBACK_ENGINE,
+                        "notes": [self._notice(err), *item.notes],
+                        "usage": usage if usage.total_tokens else item.usage,
+                    }
+                )
             else:
                 yield item
 
@@ -458,8 +498,13 @@ class OpenAIEngine:
         if not plan.actions:
             return None
         rows = [a.model_dump(include=_EDITABLE | {"id", "theme"}) for a in plan.actions]
-        prompt = self._messages("refine", authority=plan.authority, statement=plan.quality_statement,
-                                plan=plan_block(rows), instruction=instruction.strip())
+        prompt = self._messages(
+            "refine",
+            authority=plan.authority,
+            statement=plan.quality_statement,
+            plan=plan_block(rows),
+            instruction=instruction.strip(),
+        )
         try:
             out, usage = self.llm.complete_json(prompt, RefineOut)
         except LLMError as err:
@@ -487,8 +532,14 @@ class OpenAIEngine:
         return f"The model at {self.llm.endpoint} {err.reason}; answered with the built-in engine."
 
     def _empty_plan(self, report: Report, notes: list[str]) -> ActionPlan:
-        return ActionPlan(authority=report.authority, quality_statement=report.quality_statement,
-                          score=report.score, report_id=report.id, engine=self.name, notes=notes)
+        return ActionPlan(
+            authority=report.authority,
+            quality_statement=report.quality_statement,
+            score=report.score,
+            report_id=report.id,
+            engine=self.name,
+            notes=notes,
+        )
 
     def _theme(self, proposed: str, text: str, citations: list[Citation], default: str | None = None) -> str:
         """The model's theme id when the taxonomy knows it; else the best match for the text."""

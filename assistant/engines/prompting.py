@@ -48,8 +48,10 @@ def render_prompt(prompts_dir: Path, name: str, **slots: str) -> str:
 
 def messages(prompts_dir: Path, name: str, **slots: str) -> list[BaseMessage]:
     """The system prompt (``system.md``), then ``<name>.md`` filled as the user's message."""
-    return [SystemMessage(content=render_prompt(prompts_dir, "system")),
-            HumanMessage(content=render_prompt(prompts_dir, name, **slots))]
+    return [
+        SystemMessage(content=render_prompt(prompts_dir, "system")),
+        HumanMessage(content=render_prompt(prompts_dir, name, **slots)),
+    ]
 
 
 # --------------------------------------------------------------------------- delimiting untrusted text
@@ -90,7 +92,9 @@ def good_practice_text(examples: Iterable[tuple[Passage, str, str]]) -> str:
 def finding_block(f: Finding) -> str:
     """One finding as a ``<finding>`` element: its summary, then its quoted evidence."""
     quotes = "\n".join(f'Evidence [{c.passage_id}]: "{neutralise(c.quote)}"' for c in f.citations)
-    return f'<finding id="{attribute(f.id)}" theme="{attribute(f.theme)}">\n{neutralise(f.summary)}\n{quotes}\n</finding>'
+    return (
+        f'<finding id="{attribute(f.id)}" theme="{attribute(f.theme)}">\n{neutralise(f.summary)}\n{quotes}\n</finding>'
+    )
 
 
 def plan_block(rows: list[dict]) -> str:
@@ -103,7 +107,8 @@ def report_slots(report: Report) -> dict[str, str]:
     return {
         "authority": attribute(report.authority),
         "statement": attribute(report.quality_statement),
-        "score": f"{report.score} ({attribute(report.label)})" if report.score and report.label
+        "score": f"{report.score} ({attribute(report.label)})"
+        if report.score and report.label
         else str(report.score or "not stated"),
     }
 
@@ -121,12 +126,22 @@ def playbook_text(playbook: Playbook, report: Report, themes: Iterable[str]) -> 
     lines = []
     for theme in themes:
         play = playbook.play(theme)
-        slots = {"authority": report.authority, "statement": report.quality_statement, "theme": play.label,
-                 "partner": play.partner, "specific": play.subject, "gap": "the shortfall"}
-        lines.append(f"Theme `{theme}` ({play.label}); typical owners: {', '.join(play.owners)}; "
-                     f"usual priority: {play.priority}.")
+        slots = {
+            "authority": report.authority,
+            "statement": report.quality_statement,
+            "theme": play.label,
+            "partner": play.partner,
+            "specific": play.subject,
+            "gap": "the shortfall",
+        }
+        lines.append(
+            f"Theme `{theme}` ({play.label}); typical owners: {', '.join(play.owners)}; "
+            f"usual priority: {play.priority}."
+        )
         for lever in play.levers:
             measures = "; ".join(m.format(**slots) for m in lever.measures)
-            lines.append(f"- {lever.title.format(**slots)}: {lever.action.format(**slots)} "
-                         f"Owner: {play.owner_of(lever)}; about {lever.months} months; measures: {measures}")
+            lines.append(
+                f"- {lever.title.format(**slots)}: {lever.action.format(**slots)} "
+                f"Owner: {play.owner_of(lever)}; about {lever.months} months; measures: {measures}"
+            )
     return neutralise("\n".join(lines))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from assistant.app import workshop_view as view
+from assistant.export import escape_markdown
 from assistant.workshop import (
     MAX_CONTRIBUTION_CHARS,
     MAX_NAME_CHARS,
@@ -20,7 +21,7 @@ from assistant.workshop import (
     format_join_code,
 )
 from assistant.workshop_store import Participant
-from assistant.export import escape_markdown
+
 
 def _participant() -> Participant | None:
     token = st.query_params.get(view.PARTICIPANT_PARAM)
@@ -65,18 +66,25 @@ def _follow(me: Participant, seen: tuple[int, int]) -> None:
 def _vote_row(me: Participant, snap: WorkshopSnapshot, mine: dict[int, int], dots_left: int) -> None:
     item = snap.current_item()
     st.subheader("Vote for the actions that matter most")
-    st.caption(f"You have **{dots_left}** of {snap.dots_per_participant} dots left for the whole workshop. "
-               "You can put more than one dot on an action.")
+    st.caption(
+        f"You have **{dots_left}** of {snap.dots_per_participant} dots left for the whole workshop. "
+        "You can put more than one dot on an action."
+    )
     for cand in item.candidates:
         with st.container(border=True):
             st.markdown(f"**{escape_markdown(cand.action.title)}**  \n{escape_markdown(cand.action.action)}")
             cols = st.columns([1, 1, 3])
             placed = mine.get(cand.id, 0)
-            if cols[0].button("Add a dot", key=f"vote-{cand.id}", icon=":material/add_circle:",
-                              disabled=dots_left <= 0 or snap.ended):
+            if cols[0].button(
+                "Add a dot", key=f"vote-{cand.id}", icon=":material/add_circle:", disabled=dots_left <= 0 or snap.ended
+            ):
                 _act(lambda c=cand.id: me.vote(c), "Dot placed.")
-            if cols[1].button("Take back", key=f"unvote-{cand.id}", icon=":material/remove_circle:",
-                              disabled=placed == 0 or snap.ended):
+            if cols[1].button(
+                "Take back",
+                key=f"unvote-{cand.id}",
+                icon=":material/remove_circle:",
+                disabled=placed == 0 or snap.ended,
+            ):
                 _act(lambda c=cand.id: me.unvote(c), "Dot taken back.")
             cols[2].markdown(f"Your dots here: **{placed}**")
 
@@ -113,8 +121,11 @@ def _send_idea(me: Participant, item_id: int, key: str) -> None:
 def _idea_form(me: Participant, item_id: int) -> None:
     key = f"idea-text-{item_id}"
     with st.form(f"idea-{item_id}"):
-        st.text_area("Add an idea or comment", key=key,
-                     help=f"Up to {MAX_CONTRIBUTION_CHARS} characters. The facilitator sees it with your name.")
+        st.text_area(
+            "Add an idea or comment",
+            key=key,
+            help=f"Up to {MAX_CONTRIBUTION_CHARS} characters. The facilitator sees it with your name.",
+        )
         st.form_submit_button("Send", type="primary", on_click=_send_idea, args=(me, item_id, key))
 
 
@@ -122,8 +133,10 @@ def _page(me: Participant) -> None:
     snap = me.snapshot()
     info = next(p for p in snap.participants if p.id == me.id)
     st.title(escape_markdown(snap.title))
-    st.caption(f"You are **{escape_markdown(info.display_name)}** · {escape_markdown(snap.authority)} · "
-               f"{escape_markdown(snap.quality_statement)}")
+    st.caption(
+        f"You are **{escape_markdown(info.display_name)}** · {escape_markdown(snap.authority)} · "
+        f"{escape_markdown(snap.quality_statement)}"
+    )
     _flash()
     _follow(me, (snap.current_position, snap.version))
     if snap.ended:

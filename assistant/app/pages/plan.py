@@ -40,9 +40,19 @@ def _new_plan_form() -> None:
 def _table(plan: ActionPlan) -> pd.DataFrame:
     taxonomy = state.assistant().taxonomy
     return pd.DataFrame(
-        [{"id": a.id, "title": a.title, "theme": taxonomy.label(a.theme), "owner": a.owner,
-          "timescale": a.timescale, "rag": a.rag, "priority": a.priority, "evidence": len(a.evidence)}
-         for a in plan.actions]
+        [
+            {
+                "id": a.id,
+                "title": a.title,
+                "theme": taxonomy.label(a.theme),
+                "owner": a.owner,
+                "timescale": a.timescale,
+                "rag": a.rag,
+                "priority": a.priority,
+                "evidence": len(a.evidence),
+            }
+            for a in plan.actions
+        ]
     )
 
 
@@ -56,14 +66,26 @@ def table_changes(plan: ActionPlan, edited: pd.DataFrame) -> tuple[ActionPlan, l
             old = getattr(action, field)
             if new and new != old:
                 setattr(action, field, new)
-                changes.append(PlanChange(kind="update", action_id=action.id, field=field, old=old, new=new,
-                                          summary=f"{action.id} {field}: {old} → {new}"))
+                changes.append(
+                    PlanChange(
+                        kind="update",
+                        action_id=action.id,
+                        field=field,
+                        old=old,
+                        new=new,
+                        summary=f"{action.id} {field}: {old} → {new}",
+                    )
+                )
     return plan, changes
 
 
 def _editor(plan: ActionPlan) -> None:
     edited = st.data_editor(
-        _table(plan), key=f"plan-editor-v{version}", hide_index=True, width="stretch", num_rows="fixed",
+        _table(plan),
+        key=f"plan-editor-v{version}",
+        hide_index=True,
+        width="stretch",
+        num_rows="fixed",
         disabled=["id", "title", "theme", "evidence"],
         column_order=["id", "title", "owner", "timescale", "rag", "priority", "theme", "evidence"],
         column_config={
@@ -90,20 +112,29 @@ def _action_form(plan: ActionPlan, i: int) -> None:
         text = st.text_area("What will be done", action.action, key=f"text-{version}-{action.id}")
         owner = st.text_input("Owner", action.owner, key=f"owner-{version}-{action.id}", max_chars=300)
         timescale = st.text_input("Timescale", action.timescale, key=f"timescale-{version}-{action.id}", max_chars=300)
-        measures = st.text_area("Measures of success (one a line)", "\n".join(action.measures),
-                                key=f"measures-{version}-{action.id}")
+        measures = st.text_area(
+            "Measures of success (one a line)", "\n".join(action.measures), key=f"measures-{version}-{action.id}"
+        )
         c1, c2 = st.columns(2)
         rag = c1.selectbox("RAG", RAGS, index=RAGS.index(action.rag), key=f"rag-{version}-{action.id}")
-        priority = c2.selectbox("Priority", PRIORITIES, index=PRIORITIES.index(action.priority),
-                                key=f"priority-{version}-{action.id}")
+        priority = c2.selectbox(
+            "Priority", PRIORITIES, index=PRIORITIES.index(action.priority), key=f"priority-{version}-{action.id}"
+        )
         submitted = st.form_submit_button("Save changes", type="primary")
         if submitted and not (text.strip() and owner.strip() and timescale.strip()):
             st.error("An action needs what will be done, an owner and a timescale.")
         elif submitted:
             new = plan.model_copy(deep=True)
-            new.actions[i] = action.model_copy(update={
-                "action": text.strip(), "owner": owner.strip(), "timescale": timescale.strip(),
-                "measures": [m.strip() for m in measures.splitlines() if m.strip()], "rag": rag, "priority": priority})
+            new.actions[i] = action.model_copy(
+                update={
+                    "action": text.strip(),
+                    "owner": owner.strip(),
+                    "timescale": timescale.strip(),
+                    "measures": [m.strip() for m in measures.splitlines() if m.strip()],
+                    "rag": rag,
+                    "priority": priority,
+                }
+            )
             state.save_plan(new, f"{action.id} edited on the Plan page")
             st.rerun()
     if st.button(f"Remove {action.id}", key=f"remove-{version}-{action.id}", icon=":material/delete:"):
@@ -118,12 +149,30 @@ def _exports(plan: ActionPlan) -> None:
     name = f"improvement-plan-{slugify(plan.authority)}"
     passages, taxonomy = state.assistant().passages, state.assistant().taxonomy
     c1, c2, c3 = st.columns(3)
-    c1.download_button("Markdown", lambda: to_markdown(plan, passages, taxonomy=taxonomy), file_name=f"{name}.md", mime="text/markdown",
-                       icon=":material/download:", key="export-md")
-    c2.download_button("CSV", lambda: to_csv(plan), file_name=f"{name}.csv", mime="text/csv",
-                       icon=":material/download:", key="export-csv")
-    c3.download_button("Word (DOCX)", lambda: to_docx(plan, passages, taxonomy=taxonomy), file_name=f"{name}.docx", icon=":material/download:",
-                       mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document", key="export-docx")
+    c1.download_button(
+        "Markdown",
+        lambda: to_markdown(plan, passages, taxonomy=taxonomy),
+        file_name=f"{name}.md",
+        mime="text/markdown",
+        icon=":material/download:",
+        key="export-md",
+    )
+    c2.download_button(
+        "CSV",
+        lambda: to_csv(plan),
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        icon=":material/download:",
+        key="export-csv",
+    )
+    c3.download_button(
+        "Word (DOCX)",
+        lambda: to_docx(plan, passages, taxonomy=taxonomy),
+        file_name=f"{name}.docx",
+        icon=":material/download:",
+        mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        key="export-docx",
+    )
 
 
 def _versions() -> None:
@@ -132,7 +181,9 @@ def _versions() -> None:
     with st.expander(f"History ({len(versions)} versions)"):
         for v in versions:
             c1, c2 = st.columns([5, 1])
-            c1.caption(f"v{v.version} · {v.created:%Y-%m-%d %H:%M} · {v.actions} actions · {escape_markdown(v.summary)}")
+            c1.caption(
+                f"v{v.version} · {v.created:%Y-%m-%d %H:%M} · {v.actions} actions · {escape_markdown(v.summary)}"
+            )
             if v.version != version and c2.button("Restore", key=f"restore-{v.version}"):
                 state.store().restore_plan(cid, v.version)
                 st.rerun()
@@ -144,8 +195,10 @@ if plan is None or not plan.actions:
     _new_plan_form()
 else:
     st.subheader(components.plan_title(plan))
-    st.caption(f"{len(plan.actions)} actions · drafted by the {escape_markdown(plan.engine)} engine · version {version}. "
-               "Edit owner, timescale, RAG and priority in the table; every change is saved.")
+    st.caption(
+        f"{len(plan.actions)} actions · drafted by the {escape_markdown(plan.engine)} engine · version {version}. "
+        "Edit owner, timescale, RAG and priority in the table; every change is saved."
+    )
     for note in plan.notes:
         st.caption(escape_markdown(note))
     _editor(plan)

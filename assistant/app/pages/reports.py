@@ -21,11 +21,15 @@ assistant = state.assistant()
 
 
 def _upload() -> None:
-    files = st.file_uploader("Add reports", type=[s.lstrip(".") for s in SUPPORTED_SUFFIXES],
-                             accept_multiple_files=True, key="report-upload",
-                             max_upload_size=max(1, state.settings().max_report_bytes // 2**20),
-                             help="A CQC local authority assessment (one quality statement or the whole assessment) saved as "
-                                  "text, Markdown, HTML or PDF.")
+    files = st.file_uploader(
+        "Add reports",
+        type=[s.lstrip(".") for s in SUPPORTED_SUFFIXES],
+        accept_multiple_files=True,
+        key="report-upload",
+        max_upload_size=max(1, state.settings().max_report_bytes // 2**20),
+        help="A CQC local authority assessment (one quality statement or the whole assessment) saved as "
+        "text, Markdown, HTML or PDF.",
+    )
     done: dict[str, str] = st.session_state.setdefault(_DONE, {})
     for f in files or []:
         data = f.getvalue()
@@ -47,7 +51,8 @@ def _upload() -> None:
                 status.update(label=f"{name} was not added", state="error")
             else:
                 done[digest] = "ok:" + "; ".join(
-                    f"{r.authority} ({r.quality_statement}), {len(r.passages)} passages" for r in added)
+                    f"{r.authority} ({r.quality_statement}), {len(r.passages)} passages" for r in added
+                )
                 status.update(label=f"Added {name}", state="complete", expanded=False)
         _show_outcome(f.name, done[digest])
 
@@ -57,20 +62,32 @@ def _show_outcome(name: str, outcome: str) -> None:
     if kind == "ok":
         st.success(f"{escape_markdown(name)}: added {escape_markdown(text)}.")
     else:
-        st.error(f"{escape_markdown(name)} was not added: {escape_markdown(text)}. The reports already loaded are unchanged.")
+        st.error(
+            f"{escape_markdown(name)} was not added: {escape_markdown(text)}. The reports already loaded are unchanged."
+        )
 
 
 def _overview(reports: list[Report]) -> None:
-    rows = [{"authority": r.authority + (" (inferred)" if r.authority_inferred else ""),
-             "quality statement": r.quality_statement + (" (inferred)" if r.statement_inferred else ""),
-             "score": r.score, "label": r.label, "passages": len(r.passages), "file": r.source} for r in reports]
+    rows = [
+        {
+            "authority": r.authority + (" (inferred)" if r.authority_inferred else ""),
+            "quality statement": r.quality_statement + (" (inferred)" if r.statement_inferred else ""),
+            "score": r.score,
+            "label": r.label,
+            "passages": len(r.passages),
+            "file": r.source,
+        }
+        for r in reports
+    ]
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
 
 
 def _correct(report: Report) -> None:
     statements = [q.name for q in quality_statements()]
     with st.form(f"correct-{report.id}"):
-        st.caption("Corrections are saved in the reports folder's manifest (reports.yaml) and win over what is inferred.")
+        st.caption(
+            "Corrections are saved in the reports folder's manifest (reports.yaml) and win over what is inferred."
+        )
         authority = st.text_input("Authority", report.authority, max_chars=120)
         index = statements.index(report.quality_statement) if report.quality_statement in statements else 0
         statement = st.selectbox("Quality statement", statements, index=index)
@@ -92,8 +109,9 @@ def _findings(report: Report) -> None:
         mine = [f for f in found if f.kind == kind]
         st.markdown(f"**{title} ({len(mine)})**")
         for f in mine:
-            quotes = "".join(f"\n  > “{escape_markdown(c.quote)}”" + ("" if c.verified else " ⚠ *unverified*")
-                             for c in f.citations)
+            quotes = "".join(
+                f"\n  > “{escape_markdown(c.quote)}”" + ("" if c.verified else " ⚠ *unverified*") for c in f.citations
+            )
             st.markdown(f"- *{escape_markdown(taxonomy.label(f.theme))}*: {escape_markdown(f.summary)}{quotes}")
             citation_chips(f.citations, f"rep-{f.id}")
 
@@ -119,12 +137,17 @@ _overview(reports)
 labels = {r.id: f"{r.authority}: {r.quality_statement}" for r in reports}
 chosen = st.selectbox("Report", list(labels), format_func=labels.get, key="report-choice")
 report = assistant.corpus.report(chosen)
-inferred = [name for name, flag in (("authority", report.authority_inferred),
-                                    ("quality statement", report.statement_inferred)) if flag]
+inferred = [
+    name
+    for name, flag in (("authority", report.authority_inferred), ("quality statement", report.statement_inferred))
+    if flag
+]
 if inferred:
     st.warning(f"The {' and '.join(inferred)} of this report was inferred from its text: check it below.")
-st.markdown(f"**{escape_markdown(report.authority)}** · {escape_markdown(report.quality_statement)} · "
-            f"score {report.score or '—'}{' (indicative)' if report.indicative else ''} · {escape_markdown(report.label or '')}")
+st.markdown(
+    f"**{escape_markdown(report.authority)}** · {escape_markdown(report.quality_statement)} · "
+    f"score {report.score or '—'}{' (indicative)' if report.indicative else ''} · {escape_markdown(report.label or '')}"
+)
 for i_statement in report.i_statements:
     st.markdown(f"> {escape_markdown(i_statement)}")
 findings_tab, text_tab, correct_tab = st.tabs(["Findings", "Full text", "Correct metadata"])

@@ -13,6 +13,7 @@ import streamlit as st
 
 from assistant.app import state
 from assistant.app import workshop_view as view
+from assistant.export import escape_markdown
 from assistant.models import ActionPlan
 from assistant.text import slugify
 from assistant.workshop import (
@@ -26,9 +27,8 @@ from assistant.workshop import (
     format_join_code,
 )
 from assistant.workshop_agenda import build_agenda, load_workshop_prompts
-from assistant.workshop_store import Facilitator
-from assistant.export import escape_markdown
 from assistant.workshop_export import facilitator_pack_markdown, record_markdown
+from assistant.workshop_store import Facilitator
 
 _FLASH = "ws_fac_flash"
 
@@ -74,8 +74,10 @@ def _facilitator() -> Facilitator | None:
 
 def _create_form() -> None:
     st.title("Workshop")
-    st.write("Turn a report's shortfalls into a workshop agenda: evidence, good practice, discussion prompts "
-             "and the draft actions as candidates for dot voting.")
+    st.write(
+        "Turn a report's shortfalls into a workshop agenda: evidence, good practice, discussion prompts "
+        "and the draft actions as candidates for dot voting."
+    )
     assistant = state.assistant()
     reports = assistant.reports()
     if not reports:
@@ -83,10 +85,14 @@ def _create_form() -> None:
         return
     current = state.plan()
     with st.form("create-workshop"):
-        report = st.selectbox("Report", reports, format_func=lambda r: f"{r.authority} · {r.quality_statement}"
-                              + (f" · score {r.score}" if r.score else ""))
-        use_current = st.checkbox("Use the current conversation's plan for this report (if it has one)",
-                                  value=current is not None)
+        report = st.selectbox(
+            "Report",
+            reports,
+            format_func=lambda r: f"{r.authority} · {r.quality_statement}" + (f" · score {r.score}" if r.score else ""),
+        )
+        use_current = st.checkbox(
+            "Use the current conversation's plan for this report (if it has one)", value=current is not None
+        )
         title = st.text_input("Title", max_chars=MAX_TITLE_CHARS, placeholder="e.g. Partnerships improvement workshop")
         cols = st.columns(3)
         date = cols[0].date_input("Date", value=dt.date.today())
@@ -100,14 +106,21 @@ def _create_form() -> None:
         findings = assistant.findings(report, engine=state.engine_name())
         plan = current if from_chat else assistant.plan(report, engine=state.engine_name())
         labels = {t.id: t.label for t in [*assistant.taxonomy.themes, assistant.taxonomy.fallback]}
-        items = build_agenda(findings, plan, assistant.passages, load_workshop_prompts(assistant.settings.prompts_dir),
-                             labels)
+        items = build_agenda(
+            findings, plan, assistant.passages, load_workshop_prompts(assistant.settings.prompts_dir), labels
+        )
     try:
         draft = WorkshopDraft(
-            title=title.strip() or f"{report.authority}: {report.quality_statement} workshop", date=date,
-            expected_participants=int(expected), dots_per_participant=int(dots), report_id=report.id,
-            authority=report.authority, quality_statement=report.quality_statement, score=report.score,
-            items=items, base_plan=plan,
+            title=title.strip() or f"{report.authority}: {report.quality_statement} workshop",
+            date=date,
+            expected_participants=int(expected),
+            dots_per_participant=int(dots),
+            report_id=report.id,
+            authority=report.authority,
+            quality_statement=report.quality_statement,
+            score=report.score,
+            items=items,
+            base_plan=plan,
             conversation_id=state.conversation_id() if from_chat else None,
         )
         created = view.store().create(draft)
@@ -125,8 +138,10 @@ def _create_form() -> None:
 def _header(fac: Facilitator, snap: WorkshopSnapshot) -> None:
     st.title(escape_markdown(snap.title))
     score = f" · score {snap.score}" if snap.score else ""
-    st.caption(f"{snap.date.isoformat()} · {escape_markdown(snap.authority)} · "
-               f"{escape_markdown(snap.quality_statement)}{score}")
+    st.caption(
+        f"{snap.date.isoformat()} · {escape_markdown(snap.authority)} · "
+        f"{escape_markdown(snap.quality_statement)}{score}"
+    )
     _flash()
     code = format_join_code(snap.join_code)
     cols = st.columns([3, 4, 2])
@@ -135,8 +150,9 @@ def _header(fac: Facilitator, snap: WorkshopSnapshot) -> None:
     with cols[2]:
         _joined(fac)
     with st.expander("Your secret facilitator link (do not share)"):
-        st.code(view.link("workshop", **{view.FACILITATOR_PARAM: st.query_params[view.FACILITATOR_PARAM]}),
-                language=None)
+        st.code(
+            view.link("workshop", **{view.FACILITATOR_PARAM: st.query_params[view.FACILITATOR_PARAM]}), language=None
+        )
         st.caption("Anyone with this link can run the workshop. Participants only need the join code.")
 
 
@@ -168,14 +184,19 @@ def _live_tally(fac: Facilitator) -> None:
         for idea in ideas:
             merged = f" · +{len(idea.merged)} similar" if idea.merged else ""
             promoted = " · ✔ candidate" if idea.candidate_id else ""
-            st.markdown(f"#{idea.id} {escape_markdown(idea.text)}  \n"
-                        f"— *{escape_markdown(authors.get(idea.participant_id, '?'))}*{merged}{promoted}")
+            st.markdown(
+                f"#{idea.id} {escape_markdown(idea.text)}  \n"
+                f"— *{escape_markdown(authors.get(idea.participant_id, '?'))}*{merged}{promoted}"
+            )
     with cols[1]:
-        st.markdown(f"**Dot votes ({sum(c.votes for c in item.candidates)} on this item, "
-                    f"{snap.total_votes()} in all)**")
+        st.markdown(
+            f"**Dot votes ({sum(c.votes for c in item.candidates)} on this item, {snap.total_votes()} in all)**"
+        )
         ranked = sorted(item.candidates, key=lambda c: -c.votes)
-        st.markdown("\n".join(f"- **{c.votes}** · {escape_markdown(c.action.title)}" for c in ranked)
-                    or "No candidate actions on this item yet.")
+        st.markdown(
+            "\n".join(f"- **{c.votes}** · {escape_markdown(c.action.title)}" for c in ranked)
+            or "No candidate actions on this item yet."
+        )
 
 
 def _run_tab(fac: Facilitator, snap: WorkshopSnapshot) -> None:
@@ -214,8 +235,13 @@ def _merge_promote(fac: Facilitator, snap: WorkshopSnapshot) -> None:
     with cols[0].form(f"merge-{item.id}"):
         st.markdown("**Merge duplicate ideas**")
         keep = st.selectbox("Keep", list(label), format_func=label.get, key=f"merge-keep-{item.id}")
-        dup = st.selectbox("Merge into it", list(label), format_func=label.get, key=f"merge-dup-{item.id}",
-                           index=min(1, len(label) - 1))
+        dup = st.selectbox(
+            "Merge into it",
+            list(label),
+            format_func=label.get,
+            key=f"merge-dup-{item.id}",
+            index=min(1, len(label) - 1),
+        )
         if st.form_submit_button("Merge"):
             _do(lambda: fac.merge_ideas(keep, dup), "Ideas merged.")
     open_ideas = [i.id for i in ideas if i.candidate_id is None]
@@ -226,8 +252,10 @@ def _merge_promote(fac: Facilitator, snap: WorkshopSnapshot) -> None:
         owner = st.text_input("Owner", value="To be agreed", key=f"promote-owner-{item.id}")
         timescale = st.text_input("Timescale", value="To be agreed", key=f"promote-when-{item.id}")
         if st.form_submit_button("Promote", disabled=not open_ideas):
-            _do(lambda: fac.promote_idea(idea, title=title or None, owner=owner, timescale=timescale),
-                "Idea promoted: participants can now vote on it.")
+            _do(
+                lambda: fac.promote_idea(idea, title=title or None, owner=owner, timescale=timescale),
+                "Idea promoted: participants can now vote on it.",
+            )
 
 
 # ------------------------------------------------------------------ agenda
@@ -245,8 +273,12 @@ def _agenda_tab(fac: Facilitator, snap: WorkshopSnapshot) -> None:
                 minutes = st.number_input("Time box (minutes)", 1, 240, value=item.time_box_min)
                 prompts = st.text_area("Discussion prompts (one per line)", value="\n".join(item.prompts))
                 if st.form_submit_button("Save item"):
-                    _do(lambda: fac.edit_item(item.id, title=title, time_box_min=int(minutes),
-                                              prompts=prompts.splitlines()), "Item saved.")
+                    _do(
+                        lambda: fac.edit_item(
+                            item.id, title=title, time_box_min=int(minutes), prompts=prompts.splitlines()
+                        ),
+                        "Item saved.",
+                    )
             cols = st.columns(4)
             if cols[0].button("Move up", key=f"up-{item.id}", disabled=item.position == 0):
                 _do(lambda: fac.move(item.id, -1))
@@ -254,8 +286,12 @@ def _agenda_tab(fac: Facilitator, snap: WorkshopSnapshot) -> None:
                 _do(lambda: fac.move(item.id, +1))
             if cols[2].button("Go to this item", key=f"goto-{item.id}"):
                 _do(lambda: fac.go_to(item.position))
-            if cols[3].button("Drop item", key=f"drop-{item.id}", type="secondary",
-                              help="Removes its ideas and candidate actions; dots on them go back"):
+            if cols[3].button(
+                "Drop item",
+                key=f"drop-{item.id}",
+                type="secondary",
+                help="Removes its ideas and candidate actions; dots on them go back",
+            ):
                 _do(lambda: fac.drop_item(item.id), "Item dropped.")
     with st.form("add-item", clear_on_submit=True):
         st.markdown("**Add an item**")
@@ -264,8 +300,10 @@ def _agenda_tab(fac: Facilitator, snap: WorkshopSnapshot) -> None:
         minutes = st.number_input("Time box (minutes)", 1, 240, value=15, key="add-minutes")
         prompts = st.text_area("Discussion prompts (one per line)", key="add-prompts")
         if st.form_submit_button("Add item"):
-            _do(lambda: fac.add_item(title, summary=summary, time_box_min=int(minutes),
-                                     prompts=prompts.splitlines()), "Item added.")
+            _do(
+                lambda: fac.add_item(title, summary=summary, time_box_min=int(minutes), prompts=prompts.splitlines()),
+                "Item added.",
+            )
 
 
 # ------------------------------------------------------------------ results
@@ -273,8 +311,16 @@ def _agenda_tab(fac: Facilitator, snap: WorkshopSnapshot) -> None:
 
 def _base_plan(snap: WorkshopSnapshot) -> ActionPlan:
     plan = state.store().plan(snap.conversation_id) if snap.conversation_id else None
-    return plan or snap.base_plan or ActionPlan(authority=snap.authority, quality_statement=snap.quality_statement,
-                                                score=snap.score, report_id=snap.report_id)
+    return (
+        plan
+        or snap.base_plan
+        or ActionPlan(
+            authority=snap.authority,
+            quality_statement=snap.quality_statement,
+            score=snap.score,
+            report_id=snap.report_id,
+        )
+    )
 
 
 def _accept(fac: Facilitator, snap: WorkshopSnapshot) -> None:
@@ -284,7 +330,7 @@ def _accept(fac: Facilitator, snap: WorkshopSnapshot) -> None:
     if cid is None or chats.conversation(cid) is None:
         cid = chats.create_conversation(f"Workshop: {snap.title}").id
         fac.link_conversation(cid)
-    chats.save_plan(cid, new, summary=f"Accepted from workshop \"{snap.title}\"")
+    chats.save_plan(cid, new, summary=f'Accepted from workshop "{snap.title}"')
     state.open_conversation(cid)
 
 
@@ -296,16 +342,23 @@ def _results_tab(fac: Facilitator, snap: WorkshopSnapshot) -> None:
         titles = {c.id: f"{c.votes} dots · {c.action.title}" for c in ranked}
         with st.form("agree"):
             st.markdown("**Agree the prioritised actions** (ranked by dot votes)")
-            chosen = st.multiselect("Accepted actions", list(titles), format_func=titles.get,
-                                    default=[c.id for c in ranked if c.accepted])
-            owners = {c.id: st.text_input(f"Owner: {escape_markdown(c.action.title[:60])}", value=c.action.owner,
-                                          key=f"owner-{c.id}") for c in ranked}
+            chosen = st.multiselect(
+                "Accepted actions", list(titles), format_func=titles.get, default=[c.id for c in ranked if c.accepted]
+            )
+            owners = {
+                c.id: st.text_input(
+                    f"Owner: {escape_markdown(c.action.title[:60])}", value=c.action.owner, key=f"owner-{c.id}"
+                )
+                for c in ranked
+            }
             if st.form_submit_button("Save agreed actions and owners", type="primary"):
+
                 def save() -> None:
                     for cid, owner in owners.items():
                         if owner != next(c.action.owner for c in ranked if c.id == cid):
                             fac.edit_candidate(cid, owner=owner)
                     fac.set_accepted(chosen)
+
                 _do(save, "Agreed actions saved.")
         accepted = sum(c.accepted for c in ranked)
         if st.button(f"Accept {accepted} action(s) into the plan", disabled=accepted == 0, icon=":material/done_all:"):
@@ -314,10 +367,20 @@ def _results_tab(fac: Facilitator, snap: WorkshopSnapshot) -> None:
     name = slugify(snap.title)
     plan = accept_into_plan(snap, _base_plan(snap)) if any(c.accepted for c in ranked) else None
     cols = st.columns(2)
-    cols[0].download_button("Download the workshop record (Markdown)", record_markdown(snap, anonymise=anonymise,
-                            plan=plan), file_name=f"{name}-record.md", mime="text/markdown", icon=":material/download:")
-    cols[1].download_button("Download the facilitator pack (Markdown)", facilitator_pack_markdown(snap),
-                            file_name=f"{name}-facilitator-pack.md", mime="text/markdown", icon=":material/print:")
+    cols[0].download_button(
+        "Download the workshop record (Markdown)",
+        record_markdown(snap, anonymise=anonymise, plan=plan),
+        file_name=f"{name}-record.md",
+        mime="text/markdown",
+        icon=":material/download:",
+    )
+    cols[1].download_button(
+        "Download the facilitator pack (Markdown)",
+        facilitator_pack_markdown(snap),
+        file_name=f"{name}-facilitator-pack.md",
+        mime="text/markdown",
+        icon=":material/print:",
+    )
 
 
 # ------------------------------------------------------------------ settings
@@ -331,8 +394,16 @@ def _settings_tab(fac: Facilitator, snap: WorkshopSnapshot) -> None:
         dots = st.number_input("Dots per participant", 1, MAX_DOTS, value=snap.dots_per_participant)
         anonymise = st.checkbox("Anonymise contributions (on screen and in the record)", value=snap.anonymise)
         if st.form_submit_button("Save settings"):
-            _do(lambda: fac.update(title=title, date=date, expected_participants=int(expected),
-                                   dots_per_participant=int(dots), anonymise=anonymise), "Settings saved.")
+            _do(
+                lambda: fac.update(
+                    title=title,
+                    date=date,
+                    expected_participants=int(expected),
+                    dots_per_participant=int(dots),
+                    anonymise=anonymise,
+                ),
+                "Settings saved.",
+            )
     cols = st.columns(2)
     if snap.joining_open:
         if cols[0].button("Close the join code", icon=":material/lock:"):
