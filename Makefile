@@ -1,6 +1,6 @@
 # Two commands a new user needs (see README):
 #   make run   - install everything and start the app (built-in engine, no key needed)
-#   make test  - install everything (incl. test tools, Chromium, PostgreSQL) and run the full test suite
+#   make test  - install everything (incl. test tools, Chromium, PostgreSQL), run the lint gates and the full test suite
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8501
 
-.PHONY: run test install system-test-deps bench clean
+.PHONY: run test lint install system-test-deps bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,7 +32,13 @@ system-test-deps:
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver postgresql >/dev/null; \
 	fi
 
-test: $(STAMP) system-test-deps
+# The code gates: lint, formatting, types. `make test` runs them before the tests.
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+test: $(STAMP) system-test-deps lint
 	bash scripts/test.sh
 
 bench: $(STAMP)

@@ -14,38 +14,31 @@ import re
 from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, Field
-
 from .citations import verify_all
 from .entities import WORD, Entities
-from .export import escape_markdown, to_markdown
-from .models import Action, ActionPlan, Citation, Finding, Passage, Report
-from .planner import good_practice
-from .refine import PlanChange, RefineError, apply_instruction, looks_like_edit
-from .text import fold, slugify
+from .export import to_markdown
+from .good_practice import good_practice
+from .models import (
+    Action,
+    ActionPlan,
+    ChatContext,
+    ChatTurn,
+    Citation,
+    Download,
+    Finding,
+    Intent,
+    Passage,
+    PlanChange,
+    Report,
+)
+from .refine import RefineError, apply_instruction, looks_like_edit
+from .text import escape_markdown, fold, slugify
 
 if TYPE_CHECKING:  # pragma: no cover
     from .service import Assistant
 
 #: Longer messages get a clear error instead of an answer.
 MAX_MESSAGE_CHARS = 4000
-
-Intent = Literal[
-    "empty",
-    "too_long",
-    "help",
-    "clarify",
-    "export",
-    "refine",
-    "plan",
-    "actions",
-    "learn",
-    "compare",
-    "shortfalls",
-    "strengths",
-    "about",
-    "question",
-]
 
 _EXPORT = re.compile(r"\b(export|download)\b")
 _PLAN = re.compile(
@@ -64,38 +57,6 @@ _STRENGTHS = re.compile(r"strength|good practice|work(s|ed|ing)? well|\bpositive
 _ABOUT = re.compile(r"\b(say|says|said|about|regarding|on)\b")
 _HELP = re.compile(r"^\s*(help|hi|hello|hey|what can you do|\?)\W*$")
 _TWO_SIDES = re.compile(r"\b(both|two|all|each|every)\b.{0,20}\b(authorit|council|report)")
-
-
-class Download(BaseModel):
-    file_name: str
-    mime: str
-    data: str
-
-
-class ChatContext(BaseModel):
-    """What the conversation remembers between turns."""
-
-    authority: str | None = None
-    report_id: str | None = None
-    pending: str | None = Field(default=None, description="a question waiting for the user to name an authority")
-
-
-class ChatTurn(BaseModel):
-    """One reply of the assistant: Markdown plus everything the UI needs to render it."""
-
-    message: str
-    intent: Intent
-    reply: str
-    citations: list[Citation] = Field(default_factory=list)
-    actions: list[Action] = Field(default_factory=list, description="proposed actions (each with Add to plan)")
-    report_id: str | None = Field(default=None, description="the report the proposed actions answer")
-    plan: ActionPlan | None = Field(default=None, description="the plan after this turn, when it changed")
-    plan_changes: list[PlanChange] = Field(default_factory=list)
-    download: Download | None = None
-    engine: str = "builtin"
-    notes: list[str] = Field(default_factory=list)
-    error: bool = False
-    context: ChatContext = Field(default_factory=ChatContext)
 
 
 # --------------------------------------------------------------------------- citations

@@ -9,7 +9,6 @@ is not verified is always labelled "(unverified)".
 from __future__ import annotations
 
 import csv
-import html
 import io
 import re
 from collections.abc import Iterable, Mapping
@@ -19,6 +18,7 @@ from docx import Document
 
 from .models import Action, ActionPlan, Citation, Passage, ReportFindings
 from .reports import SCORE_LABELS
+from .text import escape_markdown
 
 UNVERIFIED = "(unverified)"
 SECTION_NAMES = {
@@ -41,27 +41,11 @@ CSV_COLUMNS = [
     "good_practice",
 ]
 
-_MD_PUNCT = re.compile(r"([\\`*_{}\[\]#|~$])")
-_MD_LINE_START = re.compile(r"^(\d*)([-+=.)])")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _XML_INVALID = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 # --------------------------------------------------------------------------- escaping
-
-
-def escape_markdown(text: str) -> str:
-    """Untrusted text made inert inside Markdown prose and table cells (one line)."""
-    text = re.sub(r"\s+", " ", text).strip()
-    text = _MD_PUNCT.sub(r"\\\1", html.escape(text, quote=False))
-    return _MD_LINE_START.sub(_escape_line_start, text)
-
-
-def _escape_line_start(m: re.Match) -> str:
-    digits, mark = m.group(1), m.group(2)
-    if digits and mark not in ".)" or not digits and mark in ".)":
-        return m.group(0)
-    return f"{digits}\\{mark}"
 
 
 def csv_cell(value: str) -> str:

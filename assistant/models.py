@@ -196,3 +196,66 @@ class Answer(BaseModel):
     notes: list[str] = Field(default_factory=list, description="fallback notices, dropped claims")
     actions: list[Action] = Field(default_factory=list, description="proposed actions the user can add")
     usage: TokenUsage | None = None
+
+
+# --------------------------------------------------------------------------- chat turns
+
+Intent = Literal[
+    "empty",
+    "too_long",
+    "help",
+    "clarify",
+    "export",
+    "refine",
+    "plan",
+    "actions",
+    "learn",
+    "compare",
+    "shortfalls",
+    "strengths",
+    "about",
+    "question",
+]
+
+
+class PlanChange(BaseModel):
+    """One change to the plan, confirmed to the user."""
+
+    kind: Literal["new_plan", "add", "remove", "update", "replace"]
+    action_id: str | None = None
+    field: str | None = None
+    old: str | None = None
+    new: str | None = None
+    summary: str
+
+
+class Download(BaseModel):
+    file_name: str
+    mime: str
+    data: str
+
+
+class ChatContext(BaseModel):
+    """What the conversation remembers between turns."""
+
+    authority: str | None = None
+    report_id: str | None = None
+    pending: str | None = Field(default=None, description="a question waiting for the user to name an authority")
+
+
+class ChatTurn(BaseModel):
+    """One reply of the assistant: Markdown plus everything the UI needs to render it."""
+
+    message: str
+    intent: Intent
+    reply: str
+    citations: list[Citation] = Field(default_factory=list)
+    actions: list[Action] = Field(default_factory=list, description="proposed actions (each with Add to plan)")
+    report_id: str | None = Field(default=None, description="the report the proposed actions answer")
+    plan: ActionPlan | None = Field(default=None, description="the plan after this turn, when it changed")
+    plan_changes: list[PlanChange] = Field(default_factory=list)
+    download: Download | None = None
+    engine: str = "builtin"
+    notes: list[str] = Field(default_factory=list)
+    error: bool = False
+    context: ChatContext = Field(default_factory=ChatContext)

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from .datafiles import DataFileError, load_yaml, parse_yaml
 from .models import Priority
+from .phrases import lower_initial
 from .settings import PROJECT_ROOT
 
 PLAYBOOK_FILE = "playbook.yaml"
@@ -250,3 +251,10 @@ def parse_playbook(text: str, source: Path | str = PLAYBOOK_FILE) -> Playbook:
 def default_playbook() -> Playbook:
     """The project's own playbook (for callers that were not handed one)."""
     return load_playbook(PROJECT_ROOT / "prompts")
+
+
+def theme_label(taxonomy, playbook: Playbook, theme_id: str) -> str:
+    """The theme's label for use inside a sentence ("data and information sharing")."""
+    known = taxonomy is not None and theme_id in taxonomy.ids
+    label = taxonomy.label(theme_id) if known else playbook.play(theme_id).label
+    return lower_initial(label)

@@ -9,24 +9,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Literal
-
-from pydantic import BaseModel
 
 from .entities import WORD
-from .models import RAG, Action, ActionPlan
+from .models import RAG, Action, ActionPlan, PlanChange
 from .text import fold
-
-
-class PlanChange(BaseModel):
-    """One change to the plan, confirmed to the user."""
-
-    kind: Literal["new_plan", "add", "remove", "update", "replace"]
-    action_id: str | None = None
-    field: str | None = None
-    old: str | None = None
-    new: str | None = None
-    summary: str
 
 
 class RefineError(ValueError):

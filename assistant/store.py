@@ -16,9 +16,8 @@ from pydantic import BaseModel
 from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, delete, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from .chat import ChatContext, ChatTurn
 from .db import Base, engine_for
-from .models import ActionPlan
+from .models import ActionPlan, ChatContext, ChatTurn
 from .settings import Settings
 
 Role = Literal["user", "assistant"]

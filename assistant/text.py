@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 
@@ -102,3 +103,21 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         if e > s:
             trimmed.append((s, e))
     return trimmed
+
+
+_MD_PUNCT = re.compile(r"([\\`*_{}\[\]#|~$])")
+_MD_LINE_START = re.compile(r"^(\d*)([-+=.)])")
+
+
+def escape_markdown(text: str) -> str:
+    """Untrusted text made inert inside Markdown prose and table cells (one line)."""
+    text = re.sub(r"\s+", " ", text).strip()
+    text = _MD_PUNCT.sub(r"\\\1", html.escape(text, quote=False))
+    return _MD_LINE_START.sub(_escape_line_start, text)
+
+
+def _escape_line_start(m: re.Match) -> str:
+    digits, mark = m.group(1), m.group(2)
+    if digits and mark not in ".)" or not digits and mark in ".)":
+        return m.group(0)
+    return f"{digits}\\{mark}"

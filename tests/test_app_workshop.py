@@ -9,8 +9,8 @@ from workshop_helpers import REPORT, draft
 from assistant.db import engine_for
 from assistant.settings import PROJECT_ROOT
 from assistant.store import Store
-from assistant.workshop import format_join_code
-from assistant.workshop_store import WorkshopStore
+from assistant.workshop.domain import format_join_code
+from assistant.workshop.store import WorkshopStore
 
 PAGES = PROJECT_ROOT / "assistant" / "app" / "pages"
 

@@ -9,8 +9,9 @@ import shutil
 
 import pytest
 
-from assistant.chat import MAX_MESSAGE_CHARS, Chat, ChatContext
+from assistant.chat import MAX_MESSAGE_CHARS, Chat
 from assistant.citations import quote_in_passage
+from assistant.models import ChatContext
 from assistant.service import Assistant
 from assistant.settings import PROJECT_ROOT, Settings
 

@@ -15,8 +15,8 @@ from browser_helpers import CHROMIUM, launch_chromium, running_app
 from workshop_helpers import draft
 
 from assistant.db import engine_for
-from assistant.workshop import format_join_code
-from assistant.workshop_store import WorkshopStore
+from assistant.workshop.domain import format_join_code
+from assistant.workshop.store import WorkshopStore
 
 pytestmark = pytest.mark.browser
 

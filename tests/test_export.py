@@ -13,11 +13,11 @@ from docx import Document
 from markdown_it import MarkdownIt
 from plan_helpers import playbook, seed_reports, taxonomy
 
-from assistant.export import CSV_COLUMNS, escape_markdown, findings_to_markdown, to_csv, to_docx, to_markdown
+from assistant.export import CSV_COLUMNS, findings_to_markdown, to_csv, to_docx, to_markdown
 from assistant.findings import find_findings
 from assistant.models import Action, ActionPlan, Citation, GoodPractice
 from assistant.planner import draft_plan
-from assistant.text import fold
+from assistant.text import escape_markdown, fold
 
 HOSTILE = "Fix | the *board* # now <script>alert('x')</script> `rm -rf` [click](http://evil) _u_ & more"
 

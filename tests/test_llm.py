@@ -1,4 +1,4 @@
-"""The OpenAI-compatible client (assistant.llm) against the fake OpenAI server."""
+"""The OpenAI-compatible client (assistant.engines.llm) against the fake OpenAI server."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from fake_openai import error, rejecting_extras, reply, reply_json, slow
 from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel, SecretStr
 
-from assistant.llm import LLM, PLACEHOLDER_KEY, Backoff, LLMError, build_chat_model, endpoint_label, parse_json
+from assistant.engines.llm import LLM, PLACEHOLDER_KEY, Backoff, LLMError, build_chat_model, endpoint_label, parse_json
 from assistant.models import TokenUsage
 
 KEY = "sk-test-very-secret-key-123"

@@ -17,9 +17,10 @@ from fake_openai import error, reply, reply_json, slow
 from pydantic import SecretStr
 from test_llm import dead_url
 
+from assistant.engines.llm import LLM, Backoff
 from assistant.engines.openai import FALLBACK_ENGINE, GOOD_PRACTICE_PER_THEME, OpenAIEngine
 from assistant.engines.prompting import neutralise, passage_block
-from assistant.llm import LLM, Backoff
+from assistant.good_practice import good_practice
 from assistant.models import (
     Action,
     ActionPlan,
@@ -33,7 +34,6 @@ from assistant.models import (
     SentenceSpan,
     TokenUsage,
 )
-from assistant.planner import good_practice
 from assistant.playbook import load_playbook
 from assistant.settings import PROJECT_ROOT
 from assistant.text import sentence_spans, slugify

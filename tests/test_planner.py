@@ -20,8 +20,10 @@ from plan_helpers import (
 
 from assistant.citations import quote_in_passage
 from assistant.findings import find_findings
+from assistant.good_practice import good_practice
 from assistant.models import Citation
-from assistant.planner import DUPLICATE_JACCARD, draft_plan, excerpt, good_practice, jaccard
+from assistant.phrases import excerpt
+from assistant.planner import DUPLICATE_JACCARD, draft_plan, jaccard
 from assistant.playbook import parse_playbook
 from assistant.text import fold
 

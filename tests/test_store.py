@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import TEST_DATABASE_URL as URL
 
-from assistant.chat import ChatContext, ChatTurn
-from assistant.models import Action, ActionPlan, Citation
+from assistant.models import Action, ActionPlan, ChatContext, ChatTurn, Citation
 from assistant.settings import Settings
 from assistant.store import Store
 

@@ -9,7 +9,7 @@ from workshop_helpers import PLAN, draft
 
 from assistant.db import engine_for
 from assistant.models import Action
-from assistant.workshop import (
+from assistant.workshop.domain import (
     JOIN_ALPHABET,
     JOIN_CODE_LENGTH,
     MAX_CONTRIBUTION_CHARS,
@@ -20,8 +20,8 @@ from assistant.workshop import (
     accept_into_plan,
     normalise_join_code,
 )
-from assistant.workshop_export import facilitator_pack_markdown, record_markdown
-from assistant.workshop_store import WorkshopStore
+from assistant.workshop.export import facilitator_pack_markdown, record_markdown
+from assistant.workshop.store import WorkshopStore
 
 
 @pytest.fixture
@@ -341,7 +341,7 @@ def test_database_constraints_guard_dots_and_length(store, created):
     """Even code that bypassed the checks could not store a double dot or an over-long idea."""
     from sqlalchemy.exc import IntegrityError
 
-    from assistant.workshop_store import ContributionRow, VoteRow
+    from assistant.workshop.store import ContributionRow, VoteRow
 
     p, _ = store.join(created.join_code, "Sam")
     snap = store.facilitate(created.facilitator_token).snapshot()

@@ -9,7 +9,7 @@ from assistant.findings import find_findings
 from assistant.reports import parse_file
 from assistant.settings import PROJECT_ROOT
 from assistant.themes import load_taxonomy
-from assistant.workshop_agenda import build_agenda, load_workshop_prompts
+from assistant.workshop.agenda import build_agenda, load_workshop_prompts
 
 
 def test_agenda_one_item_per_theme_with_evidence_prompts_and_candidates():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from workshop_helpers import check_hammer, hammer
 
 from assistant.db import engine_for
-from assistant.workshop_store import WorkshopStore
+from assistant.workshop.store import WorkshopStore
 
 
 def test_twenty_participants_at_once_on_sqlite(settings):

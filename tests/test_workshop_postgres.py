@@ -11,8 +11,8 @@ from sqlalchemy import create_engine
 from workshop_helpers import check_hammer, draft, hammer
 
 from assistant.db import engine_for
-from assistant.workshop import DotsExhausted
-from assistant.workshop_store import WorkshopStore
+from assistant.workshop.domain import DotsExhausted
+from assistant.workshop.store import WorkshopStore
 
 pytestmark = pytest.mark.postgres
 

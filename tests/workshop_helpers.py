@@ -15,8 +15,8 @@ from assistant.models import (
     ReportFindings,
 )
 from assistant.settings import PROJECT_ROOT
-from assistant.workshop import WorkshopDraft
-from assistant.workshop_agenda import build_agenda, load_workshop_prompts
+from assistant.workshop.agenda import build_agenda, load_workshop_prompts
+from assistant.workshop.domain import WorkshopDraft
 
 REPORT = "testshire/partnerships-and-communities"
 PROMPTS_DIR: Path = PROJECT_ROOT / "prompts"
@@ -155,7 +155,7 @@ def hammer(store, participants: int = 20, ideas_each: int = 5, dots: int = 3) ->
     import time
     from collections import Counter
 
-    from assistant.workshop import DotsExhausted, WorkshopError
+    from assistant.workshop.domain import DotsExhausted, WorkshopError
 
     created = store.create(draft(dots=dots))
     snap = store.facilitate(created.facilitator_token).snapshot()

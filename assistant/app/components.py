@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assistant.chat import ChatTurn, same_action
+from assistant.chat import same_action
 from assistant.citations import locate, quote_in_passage
-from assistant.export import escape_markdown
-from assistant.models import Action, ActionPlan, Citation
+from assistant.models import Action, ActionPlan, ChatTurn, Citation
+from assistant.text import escape_markdown
 
 from . import state
 

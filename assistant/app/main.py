@@ -18,7 +18,7 @@ if str(ROOT) not in sys.path:  # `streamlit run` puts only this folder on the pa
 import streamlit as st  # noqa: E402
 
 from assistant.app import state  # noqa: E402
-from assistant.export import escape_markdown  # noqa: E402
+from assistant.text import escape_markdown  # noqa: E402
 
 st.set_page_config(page_title="Improvement-planning assistant", page_icon=":material/fact_check:", layout="wide")
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assistant.chat import Chat, ChatContext
-from assistant.export import escape_markdown
-from assistant.models import ActionPlan
+from assistant.chat import Chat
+from assistant.models import ActionPlan, ChatContext
 from assistant.service import Assistant
 from assistant.settings import Settings
 from assistant.store import Conversation, Store
+from assistant.text import escape_markdown
 
 CONVERSATION_PARAM = "c"
 _CID = "conversation_id"

@@ -11,10 +11,10 @@ from urllib.parse import urlencode, urlsplit
 import streamlit as st
 
 from assistant.db import engine_for
-from assistant.export import escape_markdown
 from assistant.settings import Settings
-from assistant.workshop import AgendaItem
-from assistant.workshop_store import WorkshopStore
+from assistant.text import escape_markdown
+from assistant.workshop.domain import AgendaItem
+from assistant.workshop.store import WorkshopStore
 
 JOIN_PARAM = "join"
 PARTICIPANT_PARAM = "p"

@@ -13,11 +13,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from ..citations import verify
-from ..export import escape_markdown
 from ..findings import find_findings
 from ..models import ActionPlan, Answer, Citation, Passage, Report, ReportFindings, SearchHit
 from ..planner import draft_plan
 from ..playbook import Playbook
+from ..text import escape_markdown
 
 #: A sentence is relevant when it holds at least this share of the question's words...
 MIN_COVERAGE = 0.5

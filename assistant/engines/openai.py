@@ -1,11 +1,11 @@
 """The OpenAI-compatible engine: a model drafts findings, actions and answers.
 
-Works with any OpenAI-compatible endpoint through ``assistant.llm.LLM``. The
+Works with any OpenAI-compatible endpoint through ``assistant.engines.llm.LLM``. The
 prompts are files in ``prompts/`` (``system.md``, ``findings.md``,
 ``actions.md``, ``answer.md``, ``refine.md``), rendered by ``prompting``, which
 also delimits the untrusted report text; ``answer_stream`` splits a streamed
 answer into prose and its citations; the good practice offered for a plan is
-what ``planner.good_practice`` finds. Whatever the model returns is checked:
+what ``good_practice.good_practice`` finds. Whatever the model returns is checked:
 every citation must name a passage it was given and quote it verbatim
 (``citations.verify(..., correct=True)``), and a finding or action left with no
 verified evidence is dropped with a visible note. When the endpoint fails for
@@ -24,9 +24,8 @@ from typing import Any, Literal, get_args
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from .. import planner
 from ..citations import verify_all
-from ..llm import LLM, LLMError, parse_json
+from ..good_practice import good_practice
 from ..models import (
     RAG,
     Action,
@@ -47,6 +46,7 @@ from ..settings import Settings
 from ..text import fold
 from ..themes import Taxonomy
 from .answer_stream import AnswerStream
+from .llm import LLM, LLMError, parse_json
 from .prompting import (
     finding_block,
     good_practice_text,
@@ -388,12 +388,12 @@ class OpenAIEngine:
     def _good_practice_passages(
         self, report: Report, shortfalls: list[Finding], others: list[tuple[Report, ReportFindings]]
     ) -> dict[str, tuple[Passage, str, str]]:
-        """The passages ``planner.good_practice`` cites for each shortfall theme: id -> (passage, theme, summary)."""
+        """The passages ``good_practice.good_practice`` cites for each shortfall theme: id -> (passage, theme, summary)."""
         reports = {other.id: other for other, _ in others}
         out: dict[str, tuple[Passage, str, str]] = {}
         for theme in dict.fromkeys(f.theme for f in shortfalls):
             quotes = " ".join(c.quote for f in shortfalls if f.theme == theme for c in f.citations)
-            found = planner.good_practice(
+            found = good_practice(
                 theme,
                 report,
                 others,

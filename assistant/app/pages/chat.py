@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from assistant.app import components, state
-from assistant.export import escape_markdown
+from assistant.text import escape_markdown
 
 st.title("Chat")
 store = state.store()

@@ -10,8 +10,8 @@ from __future__ import annotations
 import streamlit as st
 
 from assistant.app import workshop_view as view
-from assistant.export import escape_markdown
-from assistant.workshop import (
+from assistant.text import escape_markdown
+from assistant.workshop.domain import (
     MAX_CONTRIBUTION_CHARS,
     MAX_NAME_CHARS,
     ROLES,
@@ -20,7 +20,7 @@ from assistant.workshop import (
     WorkshopSnapshot,
     format_join_code,
 )
-from assistant.workshop_store import Participant
+from assistant.workshop.store import Participant
 
 
 def _participant() -> Participant | None:

@@ -6,10 +6,9 @@ import pandas as pd
 import streamlit as st
 
 from assistant.app import components, state
-from assistant.export import escape_markdown, to_csv, to_docx, to_markdown
-from assistant.models import RAG, ActionPlan, Priority
-from assistant.refine import PlanChange
-from assistant.text import slugify
+from assistant.export import to_csv, to_docx, to_markdown
+from assistant.models import RAG, ActionPlan, PlanChange, Priority
+from assistant.text import escape_markdown, slugify
 
 RAGS: list[str] = list(RAG.__args__)
 PRIORITIES: list[str] = list(Priority.__args__)

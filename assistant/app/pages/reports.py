@@ -10,9 +10,9 @@ import streamlit as st
 from assistant.app import state
 from assistant.app.components import citation_chips
 from assistant.corpus import save_override
-from assistant.export import escape_markdown
 from assistant.models import Report
 from assistant.reports import SUPPORTED_SUFFIXES, ReportError, quality_statements
+from assistant.text import escape_markdown
 
 _DONE = "uploads_done"
 

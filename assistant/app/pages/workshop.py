@@ -13,10 +13,10 @@ import streamlit as st
 
 from assistant.app import state
 from assistant.app import workshop_view as view
-from assistant.export import escape_markdown
 from assistant.models import ActionPlan
-from assistant.text import slugify
-from assistant.workshop import (
+from assistant.text import escape_markdown, slugify
+from assistant.workshop.agenda import build_agenda, load_workshop_prompts
+from assistant.workshop.domain import (
     MAX_DOTS,
     MAX_TITLE_CHARS,
     AccessDenied,
@@ -26,9 +26,8 @@ from assistant.workshop import (
     accept_into_plan,
     format_join_code,
 )
-from assistant.workshop_agenda import build_agenda, load_workshop_prompts
-from assistant.workshop_export import facilitator_pack_markdown, record_markdown
-from assistant.workshop_store import Facilitator
+from assistant.workshop.export import facilitator_pack_markdown, record_markdown
+from assistant.workshop.store import Facilitator
 
 _FLASH = "ws_fac_flash"
 

@@ -43,9 +43,9 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from .db import Base
-from .models import Action, ActionPlan
-from .workshop import (
+from ..db import Base
+from ..models import Action, ActionPlan
+from .domain import (
     JOIN_CODE_LENGTH,
     MAX_CONTRIBUTION_CHARS,
     MAX_DOTS,

@@ -13,10 +13,10 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, model_validator
 
-from .citations import verify_all
-from .datafiles import DataFileError, load_yaml
-from .models import ActionPlan, Passage, ReportFindings
-from .workshop import AgendaItem, Candidate, shorten
+from ..citations import verify_all
+from ..datafiles import DataFileError, load_yaml
+from ..models import ActionPlan, Passage, ReportFindings
+from .domain import AgendaItem, Candidate, shorten
 
 _PLACEHOLDERS = {"authority", "statement", "theme", "shortfall", "quote", "count"}
 _GP_PLACEHOLDERS = _PLACEHOLDERS | {"good_practice_authority", "good_practice"}

@@ -1,7 +1,7 @@
 """Workshop domain: the views pages and exports render, input checks, and the plan after a workshop.
 
-A facilitator turns a report's shortfalls into an agenda (``workshop_agenda``),
-creates the workshop in the ``workshop_store`` and runs it; participants add
+A facilitator turns a report's shortfalls into an agenda (``agenda``),
+creates the workshop in the ``store`` and runs it; participants add
 ideas and place dots. This module holds what those stages share: the typed
 views (``WorkshopSnapshot``, ``AgendaItem``, ``Candidate``, ``Idea``...), the
 errors whose messages are meant for the user, the input checks and join codes,
@@ -19,7 +19,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from .models import Action, ActionPlan, Citation, GoodPractice
+from ..models import Action, ActionPlan, Citation, GoodPractice
 
 #: Join codes: no 0/O, 1/I/L, so they can be read out and typed.
 JOIN_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"

@@ -8,9 +8,10 @@ people's screens or into the exported record.
 
 from __future__ import annotations
 
-from .export import escape_markdown, to_markdown
-from .models import ActionPlan, Citation
-from .workshop import AgendaItem, WorkshopSnapshot, format_join_code
+from ..export import to_markdown
+from ..models import ActionPlan, Citation
+from ..text import escape_markdown
+from .domain import AgendaItem, WorkshopSnapshot, format_join_code
 
 
 def _minutes(item: AgendaItem) -> str:

@@ -30,8 +30,8 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langchain_openai import ChatOpenAI
 from pydantic import BaseModel, SecretStr, ValidationError
 
-from .models import TokenUsage
-from .settings import Settings
+from ..models import TokenUsage
+from ..settings import Settings
 
 log = logging.getLogger(__name__)
 
