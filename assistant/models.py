@@ -6,13 +6,14 @@ Every stage takes and returns these; JSON output of the CLI is their
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
 SectionName = Literal["what_people_expect", "commitment", "key_findings"]
 FindingKind = Literal["shortfall", "strength"]
-RAG = Literal["Not started", "Green", "Amber", "Red", "Complete"]
+RAG = Literal["Not started", "In progress", "Green", "Amber", "Red", "Complete"]
 Priority = Literal["High", "Medium", "Low"]
 
 
@@ -138,6 +139,43 @@ class GoodPractice(BaseModel):
     citations: list[Citation] = Field(default_factory=list)
 
 
+class Milestone(BaseModel):
+    """A dated step of an action: what is done by when."""
+
+    title: str
+    due: date
+    action_id: str | None = None
+
+
+class MeasureDetail(BaseModel):
+    """A measure of success: what is measured, where its baseline comes from, the dated target."""
+
+    what: str
+    baseline: str = Field(description="where the baseline comes from, or when it will be set")
+    target: str = Field(description="the target value, e.g. '90%' or 'rising quarter on quarter'")
+    target_date: date | None = None
+    people_outcome: bool = Field(default=False, description="an outcome for people, tied to the I-statement")
+    i_statement: str | None = None
+
+    def line(self) -> str:
+        """The measure as one line (what ``Action.measures`` holds)."""
+        when = f" by {format_date(self.target_date)}" if self.target_date else ""
+        return f"{self.what} (baseline: {self.baseline}; target: {self.target}{when})"
+
+
+def format_date(d: date) -> str:
+    """``1 April 2027``."""
+    return f"{d.day} {d:%B %Y}"
+
+
+class Initiative(BaseModel):
+    """Work or a programme the report names, which actions build on rather than reinvent."""
+
+    name: str
+    status: Literal["in progress", "exists"] = "exists"
+    citation: Citation
+
+
 class Action(BaseModel):
     id: str = Field(description="A1, A2, ... in plan order")
     title: str
@@ -152,6 +190,50 @@ class Action(BaseModel):
     priority: Priority = "Medium"
     good_practice: list[GoodPractice] = Field(default_factory=list)
     no_good_practice_note: str | None = None
+    # Added by the workstream plan (all optional, so older plans and tools keep working).
+    workstream: str | None = Field(default=None, description="id of the workstream (W1, W2, ...)")
+    partner_lead: str | None = Field(default=None, description="the partner's lead, beside the council owner")
+    builds_on: list[str] = Field(default_factory=list, description="initiatives the report names that this extends")
+    context: list[Citation] = Field(
+        default_factory=list, description="quotes on work already under way or recognised (not shortfall evidence)"
+    )
+    milestones: list[Milestone] = Field(default_factory=list)
+    measure_details: list[MeasureDetail] = Field(default_factory=list)
+    months: int | None = Field(default=None, description="the timescale in months, when it is one")
+
+
+class Workstream(BaseModel):
+    """A priority of the plan: a group of related shortfalls answered by one to three actions."""
+
+    id: str = Field(description="W1, W2, ... in plan order")
+    title: str
+    themes: list[str] = Field(default_factory=list)
+    priority: Priority = "Medium"
+    rationale: str = Field(default="", description="one line: why this priority")
+    recognised: bool = Field(default=False, description="the council has recognised the gap itself")
+    action_ids: list[str] = Field(default_factory=list)
+    shortfall_ids: list[str] = Field(default_factory=list)
+    outcome: str = Field(default="", description="what people should experience, from the I-statement")
+    lead: str = Field(default="", description="the council role leading the workstream")
+    partner_lead: str | None = None
+    builds_on: list[str] = Field(default_factory=list)
+    dependencies: list[str] = Field(default_factory=list)
+    risks: list[str] = Field(default_factory=list)
+    resources: str = "To be confirmed"
+    start: date | None = None
+    end: date | None = None
+
+
+class Governance(BaseModel):
+    """How the plan is approved, overseen and reported."""
+
+    lead_member: str
+    senior_owner: str
+    approval: str
+    scrutiny: str
+    health_and_wellbeing_board: str
+    delivery_group: str
+    cadence: list[str] = Field(default_factory=list)
 
 
 class TokenUsage(BaseModel):
@@ -178,13 +260,31 @@ class ActionPlan(BaseModel):
     actions: list[Action] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list, description="visible notes: fallbacks, drops")
     usage: TokenUsage | None = None
+    # Added by the workstream plan (all optional, so older plans and tools keep working).
+    start_date: date | None = None
+    lead_member: str | None = None
+    i_statement: str | None = None
+    summary: list[str] = Field(default_factory=list, description="the plan on a page, a line each")
+    workstreams: list[Workstream] = Field(default_factory=list)
+    initiatives: list[Initiative] = Field(default_factory=list)
+    governance: Governance | None = None
+
+    def workstream(self, workstream_id: str) -> Workstream | None:
+        return next((w for w in self.workstreams if w.id == workstream_id), None)
 
     def action(self, action_id: str) -> Action | None:
         return next((a for a in self.actions if a.id == action_id), None)
 
     def renumber(self) -> None:
+        """Number actions A1, A2, ... in order, keeping workstreams' and milestones' references."""
+        renamed = {}
         for i, a in enumerate(self.actions, start=1):
+            renamed[a.id] = f"A{i}"
             a.id = f"A{i}"
+            for m in a.milestones:
+                m.action_id = a.id
+        for w in self.workstreams:
+            w.action_ids = [renamed[i] for i in w.action_ids if i in renamed]
 
 
 class Answer(BaseModel):

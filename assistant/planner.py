@@ -1,44 +1,100 @@
-"""Built-in action drafting: SMART actions from shortfalls, good practice from other reports.
+"""Built-in plan drafting: a few workstreams, each answering related shortfalls with 1-3 actions.
 
-Deterministic and offline. Each shortfall with verified evidence gets an action
-composed from a playbook lever for its theme (prompts/playbook.yaml), filled
-with the finding's own specifics: the inspectors' words for the gap, the
-agreements, teams, groups or systems it names, and the partner involved.
-Shortfalls on one theme get different levers; near-identical actions are merged.
-Good practice comes from ``good_practice``; phrase mining from ``phrases``.
+Deterministic and offline. Shortfalls with verified evidence are grouped into
+workstreams (``prompts/plan.yaml``: related themes plus the words of each
+shortfall's sentence), as many as the report's score allows. Each workstream's
+shortfalls are answered by one to three actions composed from playbook levers
+(``prompts/playbook.yaml``), filled with what the evidence names; every quoted
+shortfall is cited by the action that answers it. Actions build on the work and
+programmes the report names (``initiatives``), start "In progress" where the
+report says work has started, and never set up what the report says exists.
+Priority follows impact on people and risk and rises when the council has
+recognised the gap; measures carry a baseline source and a dated target, with
+an outcome for people tied to the report's I-statement. Good practice comes from
+``good_practice`` (one call site, ``_good_practice``).
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 
 from .citations import verify_all
 from .good_practice import StrengthPool
-from .models import Action, ActionPlan, Citation, Finding, Passage, Report, ReportFindings
-from .phrases import excerpt, find_partner, find_specifics, join_and, sentences_around, short_words, upper_initial
-from .playbook import Lever, Lexicon, Playbook, ThemePlay, theme_label
+from .initiatives import already_exists, find_initiatives, is_mitigation, is_recognised, relevant
+from .models import (
+    Action,
+    ActionPlan,
+    Citation,
+    Finding,
+    Governance,
+    Initiative,
+    MeasureDetail,
+    Passage,
+    Priority,
+    Report,
+    ReportFindings,
+    Workstream,
+)
+from .phrases import excerpt, find_partner, find_specifics, join_and, lower_initial, sentences_around, upper_initial
+from .plan_config import InitiativeCues, PlanConfig, load_initiative_cues, load_plan_config
+from .playbook import Lever, Playbook, theme_label
+from .schedule import baseline_text, measure_target, milestones, people_outcome, span_workstreams
 from .text import fold
 
-#: Actions whose content words overlap at least this much (Jaccard) say the same thing.
-DUPLICATE_JACCARD = 0.8
-#: Most actions drafted for one shortfall (a merged finding may name distinct gaps).
-MAX_ACTIONS_PER_SHORTFALL = 2
-#: Cue words a quote must share with another lever to get an action of its own.
-MIN_SPLIT_CUES = 3
-
 PRIORITY_RANK = {"High": 0, "Medium": 1, "Low": 2}
+#: Clause boundaries a quote is cut at, before the words on work under way.
+_CLAUSE_CUTS = (", but ", " but ", "; ", " and the ", " and ", ", ")
+#: Fewest words a quote cut before its mitigation keeps.
+MIN_CUT_WORDS = 5
 
 
 @dataclass
-class _Draft:
-    """An action while the plan is being drafted: its order and the shortfall text behind it."""
+class _Item:
+    """A shortfall being planned: its evidence, context, sentence words and workstream."""
 
-    action: Action
-    order: tuple[int, int, int]
-    gap: str
-    shortfall_text: str
+    finding: Finding
+    evidence: list[Citation]
+    context: list[Citation]
+    text: str
+    words: frozenset[str]
+    position: int
+    family: str = "default"
+    in_progress: bool = False
+    recognised: bool = False
+
+
+@dataclass
+class _Stream:
+    family: str
+    items: list[_Item] = field(default_factory=list)
+    titles: list[str] = field(default_factory=list)
+
+    @property
+    def position(self) -> int:
+        return min(i.position for i in self.items)
+
+
+@dataclass
+class _Drafting:
+    """What the drafting of one plan shares: the report, its data files and the phrase counters."""
+
+    report: Report
+    playbook: Playbook
+    config: PlanConfig
+    cues: InitiativeCues
+    taxonomy: object
+    start: date
+    initiatives: list[Initiative]
+    passages: dict[str, Passage]
+    turns: Counter = field(default_factory=Counter)
+
+    def turn(self, name: str) -> int:
+        """The next alternative of a phrase (each phrase's alternatives are used in turn)."""
+        self.turns[name] += 1
+        return self.turns[name] - 1
 
 
 # --------------------------------------------------------------------------- the plan
@@ -50,20 +106,31 @@ def draft_plan(
     others: Sequence[tuple[Report, ReportFindings]],
     playbook: Playbook,
     taxonomy,
+    *,
+    start: date | None = None,
+    config: PlanConfig | None = None,
+    cues: InitiativeCues | None = None,
 ) -> ActionPlan:
-    """SMART actions for every evidenced shortfall, with good practice from the other reports.
+    """A workstream plan for every evidenced shortfall, with good practice from the other reports.
 
     ``taxonomy`` supplies theme labels (``Taxonomy.label``); ``others`` are the
-    other reports of the corpus with their findings.
+    other reports of the corpus with their findings; ``start`` (default today)
+    dates the milestones.
     """
     if findings.report_id != report.id:
         raise ValueError(f"findings are for {findings.report_id!r}, not for report {report.id!r}")
+    config = config or load_plan_config()
+    cues = cues or load_initiative_cues()
+    start = start or date.today()
     plan = ActionPlan(
         authority=report.authority,
         quality_statement=report.quality_statement,
         score=report.score,
         report_id=report.id,
         engine="builtin",
+        start_date=start,
+        lead_member=config.governance.lead_member,
+        i_statement=report.i_statements[0] if report.i_statements else None,
     )
     shortfalls = [f for f in findings.findings if f.kind == "shortfall"]
     if not shortfalls:
@@ -71,74 +138,258 @@ def draft_plan(
             playbook.message("no_shortfalls", authority=report.authority, statement=report.quality_statement)
         )
         return plan
-
-    passages = {p.id: p for p in report.passages}
-    used: dict[str, Counter] = {}
-    drafts: list[_Draft] = []
-    for index, finding in enumerate(shortfalls):
-        evidence = [c for c in verify_all(finding.citations, passages) if c.verified]
+    d = _Drafting(
+        report=report,
+        playbook=playbook,
+        config=config,
+        cues=cues,
+        taxonomy=taxonomy,
+        start=start,
+        initiatives=find_initiatives(report, cues),
+        passages={p.id: p for p in report.passages},
+    )
+    items = []
+    for finding in shortfalls:
+        evidence = [c for c in verify_all(finding.citations, d.passages) if c.verified]
         if not evidence:
             plan.notes.append(playbook.message("no_evidence", finding=finding.id, summary=finding.summary))
             continue
-        counter = used.setdefault(playbook.key(finding.theme), Counter())
-        drafts += _drafts(report, finding, evidence, passages, playbook, taxonomy, counter, index)
-
-    drafts = _merge_duplicates(drafts, playbook, plan.notes)
-    pool = StrengthPool(report, others)
-    for d in drafts:
-        label = theme_label(taxonomy, playbook, d.action.theme)
-        d.action.good_practice = pool.pick(d.action.theme, playbook, label, d.shortfall_text, d.gap)
-        if not d.action.good_practice:
-            d.action.no_good_practice_note = playbook.message("no_good_practice", theme=label)
-    drafts.sort(key=lambda d: (PRIORITY_RANK[d.action.priority], d.order))
-    plan.actions = [d.action for d in drafts]
+        items.append(_item(d, finding, evidence))
+    streams = _size(d, _group(d, items), config.workstream_limit(report.score))
+    plan.initiatives = d.initiatives
+    built = [_workstream(d, s) for s in streams]
+    built.sort(key=lambda b: (PRIORITY_RANK[b[0].priority], b[2]))
+    for n, (ws, actions, _) in enumerate(built, start=1):
+        ws.id = f"W{n}"
+        for a in actions:
+            a.workstream = ws.id
+            a.id = f"{ws.id}.{a.id}"
+        ws.action_ids = [a.id for a in actions]
+        plan.workstreams.append(ws)
+        plan.actions += actions
     plan.renumber()
+    for a in plan.actions:
+        a.milestones = [m.model_copy(update={"action_id": a.id}) for m in a.milestones]
+    _good_practice(d, plan, others)
+    span_workstreams(plan)
+    plan.governance = governance(plan, config)
+    plan.summary = plan_on_a_page(plan, config, len(items))
     return plan
 
 
-def _drafts(
-    report: Report,
-    finding: Finding,
-    evidence: list[Citation],
-    passages: dict[str, Passage],
-    playbook: Playbook,
-    taxonomy,
-    used: Counter,
-    index: int,
-) -> list[_Draft]:
-    """The finding's action(s): one per lever its evidence calls for (see ``_lever_groups``)."""
-    play = playbook.play(finding.theme)
-    groups = _lever_groups(play, finding, evidence, playbook, used)
-    drafts = []
-    for k, (lever, cited) in enumerate(groups):
-        used[lever.id] += 1
-        drafts.append(_compose(report, finding, lever, cited, passages, playbook, taxonomy, (index, k)))
-    return drafts
+# --------------------------------------------------------------------------- shortfalls
 
 
-def _lever_groups(
-    play: ThemePlay, finding: Finding, evidence: list[Citation], playbook: Playbook, used: Counter
-) -> list[tuple[Lever, list[Citation]]]:
-    """The lever for the finding as a whole, plus, when some of its quotes name a distinct gap
-    that another unused lever answers clearly (``MIN_SPLIT_CUES`` cue words), a second action
-    for those quotes, so a merged finding's separate gaps are each answered.
-    """
-    words = playbook.content_words(" ".join([finding.summary, *(c.quote for c in evidence)]))
-    main = _choose_lever(play, words, playbook, used)
-    by_lever: dict[str, list[Citation]] = {}
+def _item(d: _Drafting, finding: Finding, evidence: list[Citation]) -> _Item:
+    """A shortfall's evidence split into the gap itself and the work under way it mentions."""
+    gap_quotes: list[Citation] = []
+    context: list[Citation] = []
     for c in evidence:
-        quote_words = playbook.content_words(c.quote)
-        hits, best = max(((len(quote_words & _cues(lv, playbook)), lv) for lv in play.levers), key=lambda h: h[0])
-        if hits >= MIN_SPLIT_CUES and best.id != main.id and not used[best.id]:
-            by_lever.setdefault(best.id, []).append(c)
-    levers = {lever.id: lever for lever in play.levers}
-    order = list(levers)
-    extra = sorted(by_lever, key=lambda lid: (-len(by_lever[lid]), order.index(lid)))[: MAX_ACTIONS_PER_SHORTFALL - 1]
-    moved = [c for lid in extra for c in by_lever[lid]]
-    rest = [c for c in evidence if c not in moved]
-    if not rest:  # every quote belongs elsewhere: the finding's own lever keeps them all
-        return [(main, evidence)]
-    return [(main, rest)] + [(levers[lid], by_lever[lid]) for lid in extra]
+        if not is_mitigation(c.quote, d.cues):
+            gap_quotes.append(c)
+            continue
+        cut = _cut_before_mitigation(c.quote, d.cues)
+        if cut:
+            gap_quotes.append(c.model_copy(update={"quote": cut}))
+        context.append(c)
+    if not gap_quotes:  # every quote is about work under way: keep them, the shortfall is still named
+        gap_quotes, context = evidence, []
+    sentences = " ".join(sentences_around(d.passages[c.passage_id], c.quote) for c in evidence)
+    text = " ".join([finding.summary, sentences])
+    return _Item(
+        finding=finding,
+        evidence=gap_quotes,
+        context=context,
+        text=text,
+        words=d.playbook.content_words(text),
+        position=min(d.passages[c.passage_id].position for c in evidence),
+        in_progress=any(
+            cue in fold(sentences).lower() for cue in d.cues.in_progress if cue not in ("was being", "were being")
+        ),
+        recognised=is_recognised(sentences, d.cues)
+        or any(is_recognised(d.passages[c.passage_id].text, d.cues) for c in evidence),
+    )
+
+
+def _cut_before_mitigation(quote: str, cues: InitiativeCues) -> str | None:
+    """The quote up to the clause that turns to work under way, when that leaves a shortfall."""
+    lowered = fold(quote).lower()
+    at = min((lowered.find(c) for c in cues.mitigation if c in lowered), default=-1)
+    if at <= 0:
+        return None
+    head = quote[:at]
+    for cut in _CLAUSE_CUTS:
+        i = head.rfind(cut)
+        if i > 0 and len(head[:i].split()) >= MIN_CUT_WORDS:
+            return head[:i].rstrip(" ,;")
+    return None
+
+
+# --------------------------------------------------------------------------- workstreams
+
+
+def _group(d: _Drafting, items: list[_Item]) -> list[_Stream]:
+    """Each shortfall joins the workstream its theme and its sentence's words point to."""
+    families = d.config.workstreams
+    cue_words = {k: d.playbook.content_words(" ".join(f.cues)) for k, f in families.items()}
+    streams: dict[str, _Stream] = {}
+    for item in items:
+        own = d.config.family_of_theme(item.finding.theme)
+
+        def score(name: str, item: _Item = item, own: str = own) -> tuple[int, int]:
+            prior = d.config.theme_weight if name == own else 0
+            return prior + len(item.words & cue_words[name]), name == own
+
+        item.family = max((k for k in families if k != "default"), key=score, default="default")
+        if score(item.family)[0] < d.config.theme_weight:
+            item.family = own
+        streams.setdefault(item.family, _Stream(family=item.family)).items.append(item)
+    return sorted(streams.values(), key=lambda s: s.position)
+
+
+def _size(d: _Drafting, streams: list[_Stream], limit: int) -> list[_Stream]:
+    """Merge the smallest workstreams into their nearest until the plan has at most ``limit``."""
+    families = d.config.workstreams
+    for s in streams:
+        s.titles = [families[s.family].title]
+    while len(streams) > max(1, limit):
+        small = min(streams, key=lambda s: (len(s.items), -s.position))
+        rest = [s for s in streams if s is not small]
+        near = families[small.family].near
+        words = frozenset().union(*(i.words for i in small.items))
+
+        def closeness(s: _Stream, near: list[str] = near, words: frozenset[str] = words) -> tuple[int, int]:
+            rank = near.index(s.family) if s.family in near else len(near)
+            return rank, -len(words & frozenset().union(*(i.words for i in s.items)))
+
+        into = min(rest, key=closeness)
+        into.items += small.items
+        into.titles += small.titles
+        streams = rest
+    return sorted(streams, key=lambda s: s.position)
+
+
+def _workstream(d: _Drafting, stream: _Stream) -> tuple[Workstream, list[Action], int]:
+    family = d.config.workstreams[stream.family]
+    themes = list(dict.fromkeys(i.finding.theme for i in stream.items))
+    label = theme_label(d.taxonomy, d.playbook, themes[0])
+    title = _stream_title(stream, label)
+    priority, rationale = _priority(d, stream.items)
+    groups = _lever_groups(d, stream)
+    actions = [
+        _compose(d, theme, lever, group, family.outcome, priority, n) for n, (theme, lever, group) in enumerate(groups, 1)
+    ]
+    builds_on = list(dict.fromkeys(b for a in actions for b in a.builds_on))
+    owners = [a.owner for a in actions]
+    ws = Workstream(
+        id="W0",
+        title=title,
+        themes=themes,
+        priority=priority,
+        rationale=rationale,
+        recognised=any(i.recognised for i in stream.items),
+        shortfall_ids=[i.finding.id for i in stream.items],
+        outcome=family.outcome,
+        lead=Counter(owners).most_common(1)[0][0],
+        partner_lead=next((a.partner_lead for a in actions if a.partner_lead), None),
+        builds_on=builds_on,
+        dependencies=list(dict.fromkeys(dep for t in stream.titles for dep in _family_by_title(d, t).dependencies)),
+        risks=list(dict.fromkeys(r for t in stream.titles for r in _family_by_title(d, t).risks)),
+        resources=d.config.language.resources.format(owners=join_and(list(dict.fromkeys(owners)))),
+    )
+    return ws, actions, stream.position
+
+
+def _family_by_title(d: _Drafting, title: str):
+    return next((f for f in d.config.workstreams.values() if f.title == title), d.config.workstreams["default"])
+
+
+def _stream_title(stream: _Stream, label: str) -> str:
+    titles = list(dict.fromkeys(t.replace("{theme}", label) for t in stream.titles))
+    if len(titles) == 1:
+        return upper_initial(titles[0])
+    first, second = titles[0], lower_initial(titles[1])
+    return upper_initial(f"{first}, and {second}") if len(titles) == 2 else upper_initial(first)
+
+
+def _priority(d: _Drafting, items: list[_Item]) -> tuple[Priority, str]:
+    """Priority by impact on people and risk, raised when the council recognised the gap; the reason."""
+    rules = d.config.priority
+    text = fold(" ".join(i.text for i in items)).lower()
+    hits = sorted(
+        ((name, impact) for name, impact in rules.impacts.items() if any(c in text for c in impact.cues)),
+        key=lambda h: -h[1].points,
+    )[:2]
+    score = d.report.score
+    points = (rules.score_points.get(score, rules.unscored_points) if score else rules.unscored_points) + sum(
+        h[1].points for h in hits
+    )
+    level = rules.level(points)
+    recognised = any(i.recognised for i in items)
+    if recognised and level != "High":
+        level = "High" if level == "Medium" else "Medium"
+    reasons = [h[1].reason for h in hits] or [rules.no_impact_reason]
+    if recognised:
+        reasons.append(rules.recognised_reason)
+    template = d.config.language.rationale[d.turn("rationale") % len(d.config.language.rationale)]
+    return level, template.format(priority=level, priority_lower=level.lower(), reasons=join_and(reasons))
+
+
+# --------------------------------------------------------------------------- actions
+
+
+def _lever_groups(d: _Drafting, stream: _Stream) -> list[tuple[str, Lever, list[_Item]]]:
+    """Shortfalls grouped by the lever that answers them, at most the score's number of actions."""
+    themes = list(dict.fromkeys([*(i.finding.theme for i in stream.items)]))
+    family_themes = d.config.workstreams[stream.family].themes
+    candidates: list[tuple[str, Lever]] = []
+    for theme in dict.fromkeys([*themes, *family_themes]):
+        play = d.playbook.play(theme)
+        candidates += [(theme, lv) for lv in play.levers if not any(already_exists(c, d.report, d.cues) for c in lv.creates)]
+    if not candidates:
+        play = d.playbook.play(themes[0])
+        candidates = [(themes[0], lv) for lv in play.levers]
+    groups: dict[str, tuple[str, Lever, list[_Item]]] = {}
+    for item in stream.items:
+        theme, lever = max(
+            candidates,
+            key=lambda c, item=item: (
+                len(item.words & _cues(c[1], d.playbook)) + (1 if c[0] == item.finding.theme else 0),
+                c[1].id not in groups,
+                -candidates.index(c),
+            ),
+        )
+        groups.setdefault(lever.id, (theme, lever, []))[2].append(item)
+    ordered = list(groups.values())
+    limit = d.config.action_limit(d.report.score)
+    while len(ordered) > limit:
+        ordered = _merge_closest(ordered, candidates, d.playbook)
+    return [(theme, lever, items) for theme, lever, items in sorted(ordered, key=lambda g: min(i.position for i in g[2]))]
+
+
+def _merge_closest(
+    groups: list[tuple[str, Lever, list[_Item]]], candidates: list[tuple[str, Lever]], playbook: Playbook
+) -> list[tuple[str, Lever, list[_Item]]]:
+    """Fold the two action groups whose shortfalls share most words into one, with the lever fitting both."""
+
+    def words(g: tuple[str, Lever, list[_Item]]) -> frozenset[str]:
+        return frozenset().union(*(i.words for i in g[2]))
+
+    def similarity(a: int, b: int) -> float:
+        wa, wb = words(groups[a]), words(groups[b])
+        return len(wa & wb) / len(wa | wb) if wa | wb else 0.0
+
+    pairs = [(a, b) for a in range(len(groups)) for b in range(a + 1, len(groups))]
+    a, b = max(pairs, key=lambda p: (similarity(*p), -p[1]))
+    keep, fold_in = (a, b) if len(groups[a][2]) >= len(groups[b][2]) else (b, a)
+    items = groups[keep][2] + groups[fold_in][2]
+    union = frozenset().union(*(i.words for i in items))
+    theme, lever = max(
+        [groups[keep][:2], groups[fold_in][:2], *candidates],
+        key=lambda c: len(union & _cues(c[1], playbook)),
+    )
+    groups[keep] = (theme, lever, items)
+    return [g for k, g in enumerate(groups) if k != fold_in]
 
 
 def _cues(lever: Lever, playbook: Playbook) -> frozenset[str]:
@@ -146,93 +397,189 @@ def _cues(lever: Lever, playbook: Playbook) -> frozenset[str]:
 
 
 def _compose(
-    report: Report,
-    finding: Finding,
-    lever: Lever,
-    evidence: list[Citation],
-    passages: dict[str, Passage],
-    playbook: Playbook,
-    taxonomy,
-    order: tuple[int, int],
-) -> _Draft:
-    """One action from a lever, filled with what its evidence names."""
-    lexicon = playbook.lexicon
-    play = playbook.play(finding.theme)
-    shortfall_text = " ".join(sentences_around(passages[c.passage_id], c.quote) for c in evidence)
-    gap = excerpt(evidence[0].quote, lexicon)
+    d: _Drafting, theme: str, lever: Lever, items: list[_Item], outcome: str, priority: Priority, n: int
+) -> Action:
+    """One action from a lever of ``theme``, filled with what its shortfalls' evidence names."""
+    lexicon = d.playbook.lexicon
+    play = d.playbook.play(theme)
+    evidence = [c for i in items for c in i.evidence]
+    shortfall_text = " ".join(i.text for i in items)
+    specifics = find_specifics(evidence, d.report, lexicon)
     slots = {
-        "authority": report.authority,
-        "statement": report.quality_statement,
-        "theme": theme_label(taxonomy, playbook, finding.theme),
+        "authority": d.report.authority,
+        "statement": d.report.quality_statement,
+        "theme": theme_label(d.taxonomy, d.playbook, theme),
         "partner": find_partner(shortfall_text, lexicon) or play.partner,
-        "specific": join_and(find_specifics(evidence, report, lexicon)) or play.subject,
-        "gap": gap,
+        "specific": join_and(specifics) or play.subject,
+        "gap": excerpt(evidence[0].quote, lexicon),
     }
+    text = upper_initial(lever.action.format(**slots))
+    near = {c.passage_id for i in items for c in [*i.evidence, *i.context]}
+    generic = d.playbook.content_words(" ".join(d.cues.generic))
+    own = frozenset().union(*(i.words for i in items)) - generic
+    built = relevant(d.initiatives, own, near, lambda t: d.playbook.content_words(t) - generic)[:1]
+    if built:
+        template = d.config.language.builds_on[d.turn("builds_on") % len(d.config.language.builds_on)]
+        text = upper_initial(template.format(initiative=built[0].name, action=lower_initial(text)))
+    in_progress = any(i.in_progress for i in items) or any(b.status == "in progress" for b in built)
     action = Action(
-        id="A0",
-        title=upper_initial(lever.title.format(**slots)),
-        theme=finding.theme,
-        shortfall_ids=[finding.id],
+        id=f"A{n}",
+        title=_title(lever, slots, specifics, d.playbook),
+        theme=theme,
+        shortfall_ids=[i.finding.id for i in items],
         evidence=evidence,
-        action=upper_initial(lever.action.format(**slots)),
+        action=text,
         owner=play.owner_of(lever),
+        partner_lead=play.partner_lead_of(lever) if "{partner}" in lever.action else None,
         timescale=f"{lever.months} months",
-        measures=[upper_initial(m.format(**slots)) for m in [*lever.measures, playbook.closing_measure]],
-        rag="Not started",
-        priority=playbook.priority.priority(report.score, _severity(shortfall_text, lexicon), play.priority),
+        months=lever.months,
+        rag="In progress" if in_progress else "Not started",
+        priority=priority,
+        builds_on=[b.name for b in built],
+        context=[c for i in items for c in i.context],
     )
-    position = min(passages[c.passage_id].position for c in evidence)
-    return _Draft(action=action, order=(position, *order), gap=gap, shortfall_text=shortfall_text)
+    _measures(d, action, lever, slots, outcome)
+    return action
 
 
-def _choose_lever(play: ThemePlay, words: frozenset[str], playbook: Playbook, used: Counter) -> Lever:
-    """The least-used lever of the theme, preferring the one whose cues the finding shares most."""
-
-    def rank(item: tuple[int, Lever]) -> tuple[int, int, int]:
-        i, lever = item
-        return used[lever.id], -len(words & _cues(lever, playbook)), i
-
-    return min(enumerate(play.levers), key=rank)[1]
-
-
-def _severity(text: str, lexicon: Lexicon) -> int:
-    lowered = fold(text).lower() + " "
-    if any(cue in lowered for cue in lexicon.severe):
-        return 1
-    if any(cue in lowered for cue in lexicon.mild):
-        return -1
-    return 0
+def _title(lever: Lever, slots: dict[str, str], specifics: list[str], playbook: Playbook) -> str:
+    """The lever's title, with fewer specifics (or none) when they would repeat one of its words."""
+    title = upper_initial(lever.title.format(**slots))
+    if not repeats_a_word(title, playbook):
+        return title
+    if len(specifics) > 1:
+        first = upper_initial(lever.title.format(**{**slots, "specific": specifics[0]}))
+        if not repeats_a_word(first, playbook):
+            return first
+    head = lever.title.split("{specific}")[0].rstrip()
+    for tail in (" for", " of", " in", " across", " between", " on"):
+        head = head.removesuffix(tail)
+    return upper_initial(head.format(**slots).rstrip(" :,")) or title
 
 
-def _merge_duplicates(drafts: list[_Draft], playbook: Playbook, notes: list[str]) -> list[_Draft]:
-    """Fold actions that say the same thing into the first, keeping every shortfall id and quote."""
-    kept: list[_Draft] = []
-    for d in drafts:
-        words = playbook.content_words(d.action.action)
-        twin = next(
-            (k for k in kept if jaccard(words, playbook.content_words(k.action.action)) >= DUPLICATE_JACCARD), None
-        )
-        if twin is None:
-            _unique_title(d, kept)
-            kept.append(d)
+def repeats_a_word(title: str, playbook: Playbook) -> bool:
+    """True when a title uses one content word twice ("Performance framework for performance ...")."""
+    words = [w for w in (playbook.content_words(t) for t in title.split()) if w]
+    flat = [next(iter(w)) for w in words]
+    return len(flat) != len(set(flat))
+
+
+def _measures(d: _Drafting, action: Action, lever: Lever, slots: dict[str, str], outcome: str) -> None:
+    """Measures with a baseline source and a dated target; deliverables become milestones; a people outcome."""
+    m = d.config.measures
+    months = lever.months
+    deliverables: list[str] = []
+    details: list[MeasureDetail] = []
+    for template in lever.measures:
+        text = upper_initial(template.format(**slots))
+        if m.is_deliverable(text):
+            deliverables.append(text)
             continue
-        a = twin.action
-        a.shortfall_ids += [s for s in d.action.shortfall_ids if s not in a.shortfall_ids]
-        seen = {(c.passage_id, c.quote) for c in a.evidence}
-        a.evidence += [c for c in d.action.evidence if (c.passage_id, c.quote) not in seen]
-        a.priority = min(a.priority, d.action.priority, key=PRIORITY_RANK.__getitem__)
-        twin.shortfall_text += " " + d.shortfall_text
-        notes.append(
-            playbook.message("merged", kept=", ".join(a.shortfall_ids[:1]), merged=", ".join(d.action.shortfall_ids))
+        what, target = _target(text)
+        details.append(
+            MeasureDetail(
+                what=what,
+                baseline=baseline_text(m.source_for(what), d.start, d.config),
+                target=target,
+                target_date=measure_target(d.start, months, d.config),
+            )
         )
-    return kept
+    statement = d.report.i_statements[0] if d.report.i_statements else outcome
+    people = people_outcome(statement, d.start, months, d.config, d.turn("people_outcome"))
+    details.append(people)
+    action.measure_details = details
+    action.measures = [x.line() for x in details]
+    action.milestones = milestones(
+        action, d.start, d.config, deliverables[0].rstrip(".") if deliverables else None, baseline_needed=True
+    )
 
 
-def _unique_title(draft: _Draft, kept: list[_Draft]) -> None:
-    titles = {k.action.title.lower() for k in kept}
-    if draft.action.title.lower() in titles:
-        draft.action.title = f"{draft.action.title}: {short_words(draft.gap, 8)}"
+def _target(text: str) -> tuple[str, str]:
+    """A measure's wording and its target: "(target 90%)", a direction, or one to agree."""
+    lowered = text.lower()
+    if "(target " in lowered:
+        at = lowered.index("(target ")
+        return text[:at].rstrip(" ,"), text[at + 8 :].rstrip(")").strip()
+    for word, target in (
+        ("falling", "a fall on the baseline"),
+        ("reduced", "a fall on the baseline"),
+        ("fewer", "a fall on the baseline"),
+        ("rising", "a rise on the baseline"),
+        ("rises", "a rise on the baseline"),
+        ("increased", "a rise on the baseline"),
+        ("improves", "a rise on the baseline"),
+    ):
+        if word in lowered:
+            return text, target
+    return text, "to be agreed once the baseline is set"
 
 
-def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
-    return len(a & b) / len(a | b) if a or b else 1.0
+# --------------------------------------------------------------------------- good practice
+
+
+def _good_practice(d: _Drafting, plan: ActionPlan, others: Sequence[tuple[Report, ReportFindings]]) -> None:
+    """Good practice per action (one quote on one action only), its lead-ins varied across the plan."""
+    pool = StrengthPool(d.report, others)
+    used: set[tuple[str, str]] = set()
+    for a in plan.actions:
+        label = theme_label(d.taxonomy, d.playbook, a.theme)
+        shortfall_text = " ".join(c.quote for c in a.evidence)
+        gap = excerpt(a.evidence[0].quote, d.playbook.lexicon) if a.evidence else ""
+        picked = pool.pick(a.theme, d.playbook, label, shortfall_text, gap)
+        kept = []
+        for gp in picked:
+            quotes = {(c.passage_id, fold(c.quote)) for c in gp.citations}
+            if quotes & used:
+                continue
+            used |= quotes
+            for name in ("good_practice", "good_practice_theme"):
+                gp.summary = d.playbook.revary(name, gp.summary, d.turns["good_practice"])
+            gp.summary = gp.summary.replace("..", ".")
+            d.turn("good_practice")
+            kept.append(gp)
+        a.good_practice = kept
+        if not kept:
+            notes = d.config.language.no_good_practice
+            a.no_good_practice_note = notes[d.turn("no_good_practice") % len(notes)].format(theme=label)
+
+
+# --------------------------------------------------------------------------- governance and summary
+
+
+def governance(plan: ActionPlan, config: PlanConfig) -> Governance:
+    g = config.governance
+    joint = [w.title.lower() for w in plan.workstreams if w.partner_lead]
+    return Governance(
+        lead_member=plan.lead_member or g.lead_member,
+        senior_owner=g.senior_owner,
+        approval=g.approval,
+        scrutiny=g.scrutiny,
+        health_and_wellbeing_board=g.health_and_wellbeing_board.format(joint=join_and(joint) or "all workstreams"),
+        delivery_group=g.delivery_group,
+        cadence=list(g.cadence),
+    )
+
+
+def plan_on_a_page(plan: ActionPlan, config: PlanConfig, shortfalls: int) -> list[str]:
+    """The one-page summary: scope, lead member, workstreams by priority, what it builds on, outcome."""
+    lang = config.language
+    ends = [w.end for w in plan.workstreams if w.end]
+    start = plan.start_date or date.today()
+    months = max(((e.year - start.year) * 12 + e.month - start.month for e in ends), default=0)
+    gov = plan.governance or governance(plan, config)
+    lines = [
+        lang.summary_intro.format(
+            count=len(plan.workstreams),
+            shortfalls=shortfalls,
+            actions=len(plan.actions),
+            months=months,
+            start=f"{start.day} {start:%B %Y}",
+        ),
+        lang.summary_lead.format(lead_member=gov.lead_member, senior_owner=gov.senior_owner),
+    ]
+    built = list(dict.fromkeys(b for w in plan.workstreams for b in w.builds_on))
+    if built:
+        lines.append(lang.summary_builds_on.format(initiatives=join_and(built)))
+    if plan.i_statement:
+        lines.append(lang.summary_outcome.format(i_statement=plan.i_statement))
+    return lines

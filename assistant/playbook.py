@@ -73,7 +73,11 @@ class Lever(BaseModel):
     id: str
     title: str
     action: str
-    owner: str | None = None
+    owner: str | None = Field(default=None, description="a council role (one of the theme's owners)")
+    partner_lead: str | None = Field(default=None, description="the partner's lead beside the council owner")
+    creates: list[str] = Field(
+        default_factory=list, description="what the action sets up; not proposed when the report says it exists"
+    )
     months: int = Field(ge=1, le=36)
     measures: list[str] = Field(min_length=1)
     cues: list[str] = Field(default_factory=list, description="words in a finding that make this lever apt")
@@ -96,7 +100,8 @@ class ThemePlay(BaseModel):
     subject: str = Field(description="what {specific} says when a finding names nothing specific")
     partner: str = Field(description="the usual partner for {partner}")
     priority: Priority = "Medium"
-    owners: list[str] = Field(min_length=1)
+    owners: list[str] = Field(min_length=1, description="council roles")
+    partner_lead: str | None = Field(default=None, description="the usual partner lead, when a partner is needed")
     levers: list[Lever] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -113,6 +118,9 @@ class ThemePlay(BaseModel):
 
     def owner_of(self, lever: Lever) -> str:
         return lever.owner or self.owners[0]
+
+    def partner_lead_of(self, lever: Lever) -> str | None:
+        return lever.partner_lead or self.partner_lead
 
 
 class PriorityRules(BaseModel):
@@ -180,8 +188,8 @@ class Playbook(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     version: int
-    messages: dict[str, str]
-    closing_measure: str = Field(description="measure added to every action (action slots)")
+    messages: dict[str, str | list[str]] = Field(description="a template, or alternatives used in turn")
+    closing_measure: str | None = Field(default=None, description="unused: measures restating the gap are circular")
     priority: PriorityRules
     lexicon: Lexicon
     themes: dict[str, ThemePlay]
@@ -193,19 +201,40 @@ class Playbook(BaseModel):
         missing = set(MESSAGE_SLOTS) - set(self.messages)
         if missing:
             raise ValueError(f"messages missing: {', '.join(sorted(missing))}")
-        check_template(self.closing_measure, ACTION_SLOTS, "closing_measure")
-        for name, template in self.messages.items():
+        for name, templates in self.messages.items():
             if name not in MESSAGE_SLOTS:
                 raise ValueError(f"unknown message {name!r}; known: {', '.join(sorted(MESSAGE_SLOTS))}")
-            check_template(template, MESSAGE_SLOTS[name], f"message {name!r}")
+            if isinstance(templates, list) and not templates:
+                raise ValueError(f"message {name!r}: give at least one alternative")
+            for template in [templates] if isinstance(templates, str) else templates:
+                check_template(template, MESSAGE_SLOTS[name], f"message {name!r}")
         return self
 
     def play(self, theme_id: str) -> ThemePlay:
         """The entry for a theme, or the ``default`` entry when the playbook does not know it."""
         return self.themes.get(theme_id) or self.themes["default"]
 
-    def message(self, name: str, **slots: str) -> str:
-        return self.messages[name].format(**slots)
+    def message(self, name: str, variant: int = 0, **slots: str) -> str:
+        """A message filled with ``slots``; ``variant`` picks among its alternatives in turn."""
+        return self.alternatives(name)[variant % len(self.alternatives(name))].format(**slots)
+
+    def alternatives(self, name: str) -> list[str]:
+        templates = self.messages[name]
+        return [templates] if isinstance(templates, str) else templates
+
+    def revary(self, name: str, text: str, variant: int) -> str:
+        """``text`` (rendered from the first alternative of ``name``) re-rendered with another one.
+
+        Text that the first alternative did not produce is returned unchanged.
+        """
+        first, *_ = self.alternatives(name)
+        slots = _unfill(first, text)
+        if slots is None:
+            return text
+        try:
+            return self.message(name, variant, **slots)
+        except KeyError:
+            return text
 
     def content_words(self, text: str) -> frozenset[str]:
         """Lower-cased words of ``text`` without stopwords, light plural and hyphen folding."""
@@ -218,6 +247,21 @@ class Playbook(BaseModel):
     def missing_themes(self, theme_ids: list[str]) -> list[str]:
         """Theme ids with no entry of their own (they fall back to ``default``)."""
         return [t for t in theme_ids if t not in self.themes]
+
+
+def _unfill(template: str, text: str) -> dict[str, str] | None:
+    """The slot values that made ``text`` from ``template``, or ``None`` when it did not."""
+    pattern, names = "", []
+    for literal, name, _, _ in string.Formatter().parse(template):
+        pattern += re.escape(literal)
+        if name is not None:
+            pattern += "(.+?)" if name not in names else "(?:.+?)"
+            names.append(name)
+    m = re.fullmatch(pattern, text, re.S)
+    if m is None:
+        return None
+    unique = list(dict.fromkeys(names))
+    return dict(zip(unique, m.groups()))
 
 
 @lru_cache(maxsize=200_000)
