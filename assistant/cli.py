@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import date
 from pathlib import Path
 
 from .models import Report
@@ -191,6 +192,11 @@ def cmd_plan(args) -> int:
     assistant = _assistant(args)
     report = assistant.find_report(args.authority, _resolve_statement(args.statement))
     plan = assistant.plan(report)
+    if args.start_date:
+        from .plan_config import load_plan_config
+        from .schedule import reschedule
+
+        plan = reschedule(plan, args.start_date, load_plan_config())
     for note in plan.notes:
         print(f"Note: {note}", file=sys.stderr)
     if args.format == "docx":
@@ -200,7 +206,9 @@ def cmd_plan(args) -> int:
         return 0
     if args.format == "json":
         text = json.dumps(
-            plan.model_dump(exclude={"usage"} if plan.usage is None else set()), indent=2, ensure_ascii=False
+            plan.model_dump(mode="json", exclude={"usage"} if plan.usage is None else set()),
+            indent=2,
+            ensure_ascii=False,
         )
     elif args.format == "csv":
         text = export.to_csv(plan)
@@ -226,6 +234,13 @@ def cmd_eval(args) -> int:
 
 
 # ---------------------------------------------------------------------- parser
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -262,6 +277,11 @@ def build_parser() -> argparse.ArgumentParser:
         else:
             s.add_argument("--format", choices=["md", "json", "csv", "docx"], default="md")
             s.add_argument("--out", help="write to this file instead of standard output")
+            s.add_argument(
+                "--start-date",
+                type=_iso_date,
+                help="plan start date, YYYY-MM-DD (default today): dates the milestones and targets",
+            )
         s.set_defaults(func=func)
 
     s = sub.add_parser("eval", help="score findings and plans against a gold annotation")

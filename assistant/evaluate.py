@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, computed_fie
 from .citations import verify
 from .findings import find_findings
 from .models import ActionPlan, Citation, Finding, Passage, Report, ReportFindings
+from .plan_checks import check_plan
 from .settings import PROJECT_ROOT
 from .text import fold
 from .themes import Taxonomy, tokens
@@ -64,6 +65,7 @@ class Thresholds(BaseModel):
     good_practice_hit_rate: float = Field(ge=0, le=1)
     smart_completeness: float = Field(ge=0, le=1)
     duplicate_rate: float = Field(ge=0, le=1, description="a maximum")
+    plan_defects: float = Field(default=0, ge=0, description="a maximum: plan_checks defects across the plans")
 
 
 class Gold(BaseModel):
@@ -286,6 +288,7 @@ def run_eval(
         counts["verified_of"] += n
     for plan in plans or []:
         _score_plan(plan, gold, passages, counts)
+        counts["plan_defects"] += len(check_plan(plan))
 
     t = gold.thresholds
     rows = [
@@ -301,6 +304,8 @@ def run_eval(
             ("smart_completeness", "smart", "smart_of", False),
             ("duplicate_rate", "duplicate", "duplicate_of", True),
         ]
+    if plans is not None:
+        result.metrics.append(_defects_metric(counts["plan_defects"], t.plan_defects))
     for name, hits, total, maximum in rows:
         value = counts[hits] / counts[total] if counts[total] else None
         result.metrics.append(
@@ -313,6 +318,11 @@ def run_eval(
             )
         )
     return result
+
+
+def _defects_metric(defects: int, threshold: float) -> Metric:
+    """Plan-quality defects (``plan_checks``): a count, not a rate."""
+    return Metric(name="plan_defects", value=defects, threshold=threshold, maximum=True, detail=str(defects))
 
 
 def format_eval(result: EvalResult) -> str:

@@ -97,9 +97,7 @@ class MeasuresConfig(BaseModel):
 
     def source_for(self, text: str) -> str:
         lowered = text.lower()
-        return next(
-            (b.source for b in self.baseline_sources if any(c in lowered for c in b.cues)), self.default_source
-        )
+        return next((b.source for b in self.baseline_sources if any(c in lowered for c in b.cues)), self.default_source)
 
     def is_deliverable(self, text: str) -> bool:
         lowered = f" {text.lower()} "
@@ -178,7 +176,9 @@ class PlanConfig(BaseModel):
         return next((k for k, f in self.workstreams.items() if theme in f.themes), "default")
 
     def workstream_limit(self, score: int | None) -> int:
-        return self.max_workstreams.get(score, self.max_workstreams_unscored) if score else self.max_workstreams_unscored
+        return (
+            self.max_workstreams.get(score, self.max_workstreams_unscored) if score else self.max_workstreams_unscored
+        )
 
     def action_limit(self, score: int | None) -> int:
         return self.max_actions_per_workstream.get(score or 2, 3)
@@ -191,6 +191,4 @@ def load_plan_config(prompts_dir: Path | str | None = None) -> PlanConfig:
 
 def load_initiative_cues(prompts_dir: Path | str | None = None) -> InitiativeCues:
     """``prompts/initiatives.yaml``, validated (cached until the file changes)."""
-    return load_yaml(
-        Path(prompts_dir or PROJECT_ROOT / "prompts") / INITIATIVES_FILE, InitiativeCues, PlanConfigError
-    )
+    return load_yaml(Path(prompts_dir or PROJECT_ROOT / "prompts") / INITIATIVES_FILE, InitiativeCues, PlanConfigError)

@@ -277,7 +277,8 @@ def _workstream(d: _Drafting, stream: _Stream) -> tuple[Workstream, list[Action]
     priority, rationale = _priority(d, stream.items)
     groups = _lever_groups(d, stream)
     actions = [
-        _compose(d, theme, lever, group, family.outcome, priority, n) for n, (theme, lever, group) in enumerate(groups, 1)
+        _compose(d, theme, lever, group, family.outcome, priority, n)
+        for n, (theme, lever, group) in enumerate(groups, 1)
     ]
     builds_on = list(dict.fromkeys(b for a in actions for b in a.builds_on))
     owners = [a.owner for a in actions]
@@ -345,7 +346,9 @@ def _lever_groups(d: _Drafting, stream: _Stream) -> list[tuple[str, Lever, list[
     candidates: list[tuple[str, Lever]] = []
     for theme in dict.fromkeys([*themes, *family_themes]):
         play = d.playbook.play(theme)
-        candidates += [(theme, lv) for lv in play.levers if not any(already_exists(c, d.report, d.cues) for c in lv.creates)]
+        candidates += [
+            (theme, lv) for lv in play.levers if not any(already_exists(c, d.report, d.cues) for c in lv.creates)
+        ]
     if not candidates:
         play = d.playbook.play(themes[0])
         candidates = [(themes[0], lv) for lv in play.levers]
@@ -364,7 +367,9 @@ def _lever_groups(d: _Drafting, stream: _Stream) -> list[tuple[str, Lever, list[
     limit = d.config.action_limit(d.report.score)
     while len(ordered) > limit:
         ordered = _merge_closest(ordered, candidates, d.playbook)
-    return [(theme, lever, items) for theme, lever, items in sorted(ordered, key=lambda g: min(i.position for i in g[2]))]
+    return [
+        (theme, lever, items) for theme, lever, items in sorted(ordered, key=lambda g: min(i.position for i in g[2]))
+    ]
 
 
 def _merge_closest(
@@ -534,7 +539,7 @@ def _good_practice(d: _Drafting, plan: ActionPlan, others: Sequence[tuple[Report
             used |= quotes
             for name in ("good_practice", "good_practice_theme"):
                 gp.summary = d.playbook.revary(name, gp.summary, d.turns["good_practice"])
-            gp.summary = gp.summary.replace("..", ".")
+            gp.summary = gp.summary.replace("….", "…").replace("..", ".")
             d.turn("good_practice")
             kept.append(gp)
         a.good_practice = kept

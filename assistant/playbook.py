@@ -261,7 +261,7 @@ def _unfill(template: str, text: str) -> dict[str, str] | None:
     if m is None:
         return None
     unique = list(dict.fromkeys(names))
-    return dict(zip(unique, m.groups()))
+    return dict(zip(unique, m.groups(), strict=True))
 
 
 @lru_cache(maxsize=200_000)
