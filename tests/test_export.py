@@ -112,12 +112,12 @@ def test_markdown_holds_every_action_quote_and_source(seeded):
     assert f"Improvement plan: {plan.authority}" in body and "5 January 2026" in body
     assert fold("3 – Evidence shows a good standard") in body
     rows = table_rows(tokens)
-    assert len(rows) == len(plan.actions) + 1 and all(len(r) == 6 for r in rows)
+    assert len(rows) == len(plan.workstreams) + 1 and all(len(r) == 7 for r in rows)  # the plan on a page
     for a in plan.actions:
         assert f"{a.id}. {fold(a.title)}" in body
         assert fold(a.action) in body and fold(a.owner) in body
-        for m in a.measures:
-            assert fold(m) in body
+        for m in a.measure_details:
+            assert fold(m.what) in body and fold(m.baseline) in body
         for c in a.evidence + [c for gp in a.good_practice for c in gp.citations]:
             assert fold(c.quote) in body
         for gp in a.good_practice:
@@ -199,7 +199,8 @@ def test_csv_has_one_row_per_action_and_defuses_formulas(seeded):
     real_rows = list(csv.DictReader(io.StringIO(to_csv(real))))
     assert [r["id"] for r in real_rows] == [a.id for a in real.actions]
     for row, a in zip(real_rows, real.actions):
-        assert row["shortfall_ids"] == "; ".join(a.shortfall_ids) and row["rag"] == "Not started"
+        assert row["shortfall_ids"] == "; ".join(a.shortfall_ids) and row["rag"] == a.rag
+        assert row["workstream"] == a.workstream and row["workstream_title"] == real.workstream(a.workstream).title
         assert all(c.quote in row["evidence"] for c in a.evidence)
 
 
@@ -211,10 +212,13 @@ def test_docx_opens_with_summary_table_actions_and_sources(seeded):
     doc = Document(io.BytesIO(to_docx(plan, passages, taxonomy=tax)))
     text = "\n".join(p.text for p in doc.paragraphs)
     table = doc.tables[0]
-    assert len(table.rows) == len(plan.actions) + 1
-    assert [c.text for c in table.rows[0].cells] == ["ID", "Action", "Owner", "Timescale", "Priority", "RAG"]
-    for row, a in zip(table.rows[1:], plan.actions):
-        assert [c.text for c in row.cells][:3] == [a.id, a.title, a.owner]
+    assert len(table.rows) == len(plan.workstreams) + 1
+    assert [c.text for c in table.rows[0].cells][:2] == ["Workstream", "Priority"]
+    for row, w in zip(table.rows[1:], plan.workstreams, strict=True):
+        assert [c.text for c in row.cells][:3] == [f"{w.id}. {w.title}", w.priority, w.lead]
+    assert len(doc.inline_shapes) == 1  # the timeline image
+    assert "built-in engine" in doc.core_properties.comments and "built-in engine" not in text
+    assert "Governance" in text and plan.governance.lead_member in text
     for a in plan.actions:
         assert f"{a.id}. {a.title}" in text and a.action in text
         assert all(c.quote in text for c in a.evidence)
