@@ -7,11 +7,15 @@ it could not understand.
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Iterator
+from datetime import date
 
 from .entities import WORD
-from .models import RAG, Action, ActionPlan, PlanChange
+from .models import RAG, Action, ActionPlan, PlanChange, Priority, Workstream, format_date
+from .plan_config import load_plan_config
+from .schedule import reschedule
 from .text import fold
 
 
@@ -58,19 +62,63 @@ _ADD_MEASURE = re.compile(
 )
 
 
+_START_DATE = re.compile(
+    r"\b(?:start(?:\s+date)?|begin(?:ning)?)\b(?:\s+of\s+the\s+plan)?\s*(?:to|as|on|is|=|:)\s+(?P<v>.+?)\s*\.?\s*$",
+    re.I,
+)
+_WORKSTREAM_REF = re.compile(r"\bworkstream\s*#?\s*(\d+)\b|\bW(\d+)\b", re.I)
+_MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m} | {
+    m.lower(): i for i, m in enumerate(calendar.month_abbr) if m
+}
+
+
 def looks_like_edit(message: str) -> bool:
     """True when the message is an instruction to change the plan rather than a question."""
     if _ADD_ACTION.match(message) or _ADD_MEASURE.match(message):
         return True
+    if _EDIT_START.match(message) and _START_DATE.search(message):
+        return True
     return bool(_EDIT_START.match(message)) and bool(
-        _ACTION_REF.search(message) or re.search(r"\baction\b|\bactions\b", message, re.I)
+        _ACTION_REF.search(message)
+        or _WORKSTREAM_REF.search(message)
+        or re.search(r"\baction\b|\bactions\b|\bworkstreams?\b", message, re.I)
     )
+
+
+def parse_day(text: str, today: date | None = None) -> date:
+    """A date in words: "1 April", "1 April 2027", "April 1st", "2027-04-01" (no year: the next one)."""
+    today = today or date.today()
+    text = text.strip().rstrip(".").strip()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        pass
+    m = re.fullmatch(r"(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]+)\.?(?:,?\s+(\d{4}))?", text, re.I) or re.fullmatch(
+        r"([a-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(\d{4}))?", text, re.I
+    )
+    if m is None:
+        raise RefineError(f"“{text}” is not a date I can read; say for example *1 April 2027* or *2027-04-01*.")
+    a, b, year = m.groups()
+    day, month = (a, b) if a.isdigit() else (b, a)
+    if month.lower() not in _MONTHS:
+        raise RefineError(f"“{month}” is not a month.")
+    try:
+        found = date(int(year) if year else today.year, _MONTHS[month.lower()], int(day))
+    except ValueError as err:
+        raise RefineError(f"“{text}” is not a date: {err}.") from None
+    if not year and found < today:
+        found = found.replace(year=today.year + 1)
+    return found
 
 
 def apply_instruction(plan: ActionPlan, instruction: str, taxonomy, playbook) -> tuple[ActionPlan, list[PlanChange]]:
     """Apply one plain-English edit to a copy of ``plan``. Raises ``RefineError`` when it cannot."""
     plan = plan.model_copy(deep=True)
     text = instruction.strip()
+    if _EDIT_START.match(text) and (m := _START_DATE.search(text)):
+        return _set_start(plan, m.group("v"))
+    if _WORKSTREAM_REF.search(text) or re.search(r"\bworkstream\b", text, re.I):
+        return plan, [_edit_workstream(plan, text, taxonomy)]
     if m := _ADD_ACTION.match(text):
         return plan, [_add_user_action(plan, m.group("v"), taxonomy, playbook)]
     if m := _ADD_MEASURE.match(text):
@@ -242,4 +290,80 @@ def _add_user_action(plan: ActionPlan, text: str, taxonomy, playbook) -> PlanCha
         new=action.title,
         summary=f"added {action.id} “{action.title}” (owner {action.owner}, {action.timescale}: "
         "suggested from the playbook; change them if needed).",
+    )
+
+
+# --------------------------------------------------------------------------- the plan's start and workstreams
+
+
+def _set_start(plan: ActionPlan, value: str) -> tuple[ActionPlan, list[PlanChange]]:
+    start = parse_day(_clean_value(value))
+    old = plan.start_date
+    new = reschedule(plan, start, load_plan_config())
+    was = format_date(old) if old else "not set"
+    return new, [
+        PlanChange(
+            kind="update",
+            field="start_date",
+            old=old.isoformat() if old else None,
+            new=start.isoformat(),
+            summary=f"plan start date: {was} → {format_date(start)}; milestones and targets moved with it.",
+        )
+    ]
+
+
+def _workstream_target(plan: ActionPlan, text: str, taxonomy) -> Workstream:
+    if not plan.workstreams:
+        raise RefineError("This plan has no workstreams; refer to an action instead (e.g. *action 2*).")
+    ids = ", ".join(f"{w.id} {w.title}" for w in plan.workstreams)
+    if m := _WORKSTREAM_REF.search(text):
+        n = int(m.group(1) or m.group(2))
+        w = plan.workstream(f"W{n}")
+        if w is None:
+            raise RefineError(f"There is no workstream {n}; the plan has {ids}.")
+        return w
+    m = re.search(r"((?:[\w'-]+\s+){1,4})workstream\b", fold(text).lower())
+    words = ""
+    if m:
+        words = re.split(r"\b(?:the|of|for|on|to|set|make|mark|change|move|rename|give)\b", m.group(1))[-1].strip()
+    if not words:
+        raise RefineError(f"Which workstream? Say *workstream 2* or name it; the plan has {ids}.")
+    theme = taxonomy.match(words)
+    wanted = set(WORD.findall(words))
+    matches = [w for w in plan.workstreams if theme and theme in w.themes] or [
+        w for w in plan.workstreams if wanted and wanted <= set(WORD.findall(fold(w.title).lower()))
+    ]
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise RefineError(f"No workstream matches “{words}”; the plan has {ids}.")
+    raise RefineError(f"Several workstreams match “{words}”: {'; '.join(w.id + ' ' + w.title for w in matches)}.")
+
+
+def _edit_workstream(plan: ActionPlan, text: str, taxonomy) -> PlanChange:
+    """Priority, lead or title of a workstream; a priority change applies to its actions too."""
+    w = _workstream_target(plan, text, taxonomy)
+    lower = fold(text).lower()
+    if m := re.search(r"\b(high|medium|low)\b", lower):
+        old, new = w.priority, m.group(1).capitalize()
+        priority: Priority = new  # type: ignore[assignment]
+        w.priority = priority
+        w.rationale = f"{new}: set by the plan's leads (was {old}). {w.rationale}".strip()
+        for a in plan.actions:
+            if a.id in w.action_ids:
+                a.priority = priority
+        return PlanChange(
+            kind="update", field="priority", old=old, new=new, summary=f"{w.id} “{w.title}” priority: {old} → {new}."
+        )
+    if m := re.search(r"\b(?:led by|lead(?:er)?\b.*?\b(?:to|is|as|be))\s+(?P<v>.+)$", text, re.I):
+        old, w.lead = w.lead, _clean_value(m.group("v"), drop_article=True)
+        return PlanChange(kind="update", field="lead", old=old, new=w.lead, summary=f"{w.id} lead: {old} → {w.lead}.")
+    if m := re.search(r"\brename\b.*?\bto\s+(?P<v>.+)$|\btitle\b.*?\bto\s+(?P<v2>.+)$", text, re.I):
+        old, w.title = w.title, _clean_value(m.group("v") or m.group("v2"))
+        return PlanChange(
+            kind="update", field="title", old=old, new=w.title, summary=f"{w.id} renamed: {old} → {w.title}."
+        )
+    raise RefineError(
+        f"I understood you mean {w.id} “{w.title}” but not what to change. Try: *move the {w.title.lower()} "
+        "workstream to high*, *make workstream 1 led by the Head of Commissioning*, *rename workstream 2 to …*."
     )
