@@ -86,3 +86,29 @@ def test_no_plan_yet_offers_to_draft_one(app_settings):
     cid = conversation_id(at)
     assert store(app_settings).plan(cid).authority == "Gloucestershire"
     assert at.query_params["c"] == [cid] or at.query_params["c"] == cid
+
+
+def test_workstreams_timeline_and_governance_are_shown(app_settings):
+    at, cid = _with_plan(app_settings)
+    assert not at.exception
+    plan = store(app_settings).plan(cid)
+    assert plan.workstreams
+    assert any(s.value == "Plan on a page" for s in at.subheader)
+    assert any(s.value == "Timeline" for s in at.subheader)
+    labels = [e.label for e in at.expander]
+    assert all(any(label.startswith(f"{w.id}.") for label in labels) for w in plan.workstreams)
+    assert "Governance" in labels
+    table = at.dataframe[0].value
+    assert list(table["Workstream"]) == [f"{w.id}. {w.title}" for w in plan.workstreams]
+
+
+def test_timeline_frames_hold_every_action_and_milestone(app_settings):
+    from assistant.app.plan_timeline import timeline_chart, timeline_frames
+
+    at, cid = _with_plan(app_settings)
+    plan = store(app_settings).plan(cid)
+    bars, points = timeline_frames(plan)
+    assert len(bars) == len(plan.actions) and len(points) == sum(len(a.milestones) for a in plan.actions)
+    assert (bars["end"] > bars["start"]).all()
+    spec = timeline_chart(plan).to_dict()
+    assert len(spec["layer"]) == 2

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from assistant.app import components, state
+from assistant.app.plan_timeline import timeline_chart
 from assistant.export import to_csv, to_docx, to_markdown
 from assistant.models import RAG, ActionPlan, PlanChange, Priority
 from assistant.text import escape_markdown, slugify
@@ -42,6 +43,7 @@ def _table(plan: ActionPlan) -> pd.DataFrame:
         [
             {
                 "id": a.id,
+                "workstream": a.workstream or "",
                 "title": a.title,
                 "theme": taxonomy.label(a.theme),
                 "owner": a.owner,
@@ -85,10 +87,11 @@ def _editor(plan: ActionPlan) -> None:
         hide_index=True,
         width="stretch",
         num_rows="fixed",
-        disabled=["id", "title", "theme", "evidence"],
-        column_order=["id", "title", "owner", "timescale", "rag", "priority", "theme", "evidence"],
+        disabled=["id", "workstream", "title", "theme", "evidence"],
+        column_order=["id", "workstream", "title", "owner", "timescale", "rag", "priority", "theme", "evidence"],
         column_config={
             "id": st.column_config.TextColumn("Id", width="small"),
+            "workstream": st.column_config.TextColumn("Workstream", width="small"),
             "title": st.column_config.TextColumn("Action", width="medium"),
             "theme": st.column_config.TextColumn("Theme"),
             "owner": st.column_config.TextColumn("Owner", required=True, max_chars=300),
@@ -174,6 +177,60 @@ def _exports(plan: ActionPlan) -> None:
     )
 
 
+def _plan_on_a_page(plan: ActionPlan) -> None:
+    """The one-page summary, the workstreams and the timeline of workstreams and milestones."""
+    for line in plan.summary:
+        st.markdown(escape_markdown(line))
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "Workstream": f"{w.id}. {w.title}",
+                    "Priority": w.priority,
+                    "Why": w.rationale,
+                    "Lead": w.lead,
+                    "Partner lead": w.partner_lead or "",
+                    "Actions": ", ".join(w.action_ids),
+                    "Ends": w.end.isoformat() if w.end else "",
+                }
+                for w in plan.workstreams
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    chart = timeline_chart(plan)
+    if chart is not None:
+        st.subheader("Timeline")
+        st.altair_chart(chart, width="stretch")
+    for w in plan.workstreams:
+        with st.expander(f"{w.id}. {escape_markdown(w.title)} · {w.priority}"):
+            st.markdown(f"**Why {w.priority.lower()}:** {escape_markdown(w.rationale)}")
+            st.markdown(f"**What people should notice:** {escape_markdown(w.outcome)}")
+            if w.builds_on:
+                st.markdown(f"**Builds on:** {escape_markdown(', '.join(w.builds_on))}")
+            st.markdown("**Dependencies:** " + escape_markdown("; ".join(w.dependencies) or "none recorded"))
+            st.markdown("**Risks:** " + escape_markdown("; ".join(w.risks) or "none recorded"))
+            st.markdown(f"**Resources:** {escape_markdown(w.resources)}")
+    if plan.governance:
+        g = plan.governance
+        with st.expander("Governance"):
+            st.markdown(
+                "\n".join(
+                    f"- **{label}:** {escape_markdown(text)}"
+                    for label, text in (
+                        ("Lead member", g.lead_member),
+                        ("Senior responsible officer", g.senior_owner),
+                        ("Approval", g.approval),
+                        ("Scrutiny", g.scrutiny),
+                        ("Health and wellbeing board", g.health_and_wellbeing_board),
+                        ("Delivery group", g.delivery_group),
+                        ("Reporting", "; ".join(g.cadence)),
+                    )
+                )
+            )
+
+
 def _versions() -> None:
     cid = state.conversation_id()
     versions = state.store().plan_versions(cid) if cid else []
@@ -195,11 +252,15 @@ if plan is None or not plan.actions:
 else:
     st.subheader(components.plan_title(plan))
     st.caption(
-        f"{len(plan.actions)} actions · drafted by the {escape_markdown(plan.engine)} engine · version {version}. "
+        f"{len(plan.workstreams)} workstreams · {len(plan.actions)} actions · "
+        f"drafted by the {escape_markdown(plan.engine)} engine · version {version}. "
         "Edit owner, timescale, RAG and priority in the table; every change is saved."
     )
     for note in plan.notes:
         st.caption(escape_markdown(note))
+    if plan.workstreams:
+        st.subheader("Plan on a page")
+        _plan_on_a_page(plan)
     _editor(plan)
     _exports(plan)
     st.subheader("Actions")
