@@ -41,7 +41,7 @@ from .models import (
 from .phrases import excerpt, find_partner, find_specifics, join_and, lower_initial, sentences_around, upper_initial
 from .plan_config import InitiativeCues, PlanConfig, load_initiative_cues, load_plan_config
 from .playbook import Lever, Playbook, theme_label
-from .schedule import baseline_text, measure_target, milestones, people_outcome, span_workstreams
+from .schedule import baseline_text, measure_target, milestones, months_of, people_outcome, span_workstreams
 from .text import fold
 
 PRIORITY_RANK = {"High": 0, "Medium": 1, "Low": 2}
@@ -251,7 +251,7 @@ def _size(d: _Drafting, streams: list[_Stream], limit: int) -> list[_Stream]:
     """Merge the smallest workstreams into their nearest until the plan has at most ``limit``."""
     families = d.config.workstreams
     for s in streams:
-        s.titles = [families[s.family].title]
+        s.titles = s.titles or [families[s.family].title]
     while len(streams) > max(1, limit):
         small = min(streams, key=lambda s: (len(s.items), -s.position))
         rest = [s for s in streams if s is not small]
@@ -588,3 +588,144 @@ def plan_on_a_page(plan: ActionPlan, config: PlanConfig, shortfalls: int) -> lis
     if plan.i_statement:
         lines.append(lang.summary_outcome.format(i_statement=plan.i_statement))
     return lines
+
+
+# --------------------------------------------------------------------------- plans drafted by a model
+
+
+def structure_plan(
+    plan: ActionPlan,
+    report: Report,
+    playbook: Playbook,
+    taxonomy,
+    *,
+    workstream_titles: Sequence[str | None] = (),
+    start: date | None = None,
+    config: PlanConfig | None = None,
+    cues: InitiativeCues | None = None,
+) -> ActionPlan:
+    """A plan of drafted actions (the model's) given the same shape as the built-in plan.
+
+    Actions are grouped into workstreams (by the title the model gave each, else
+    by theme and words, merged down to the score's number), given priority and
+    rationale by impact, measures with baselines and dated targets, milestones,
+    what they build on, governance and the plan on a page. ``workstream_titles``
+    is aligned with ``plan.actions``.
+    """
+    config = config or load_plan_config()
+    cues = cues or load_initiative_cues()
+    start = start or plan.start_date or date.today()
+    plan = plan.model_copy(deep=True)
+    plan.start_date = start
+    plan.lead_member = plan.lead_member or config.governance.lead_member
+    plan.i_statement = plan.i_statement or (report.i_statements[0] if report.i_statements else None)
+    if not plan.actions:
+        return plan
+    d = _Drafting(
+        report=report,
+        playbook=playbook,
+        config=config,
+        cues=cues,
+        taxonomy=taxonomy,
+        start=start,
+        initiatives=find_initiatives(report, cues),
+        passages={p.id: p for p in report.passages},
+    )
+    plan.initiatives = d.initiatives
+    titles = list(workstream_titles) + [None] * (len(plan.actions) - len(workstream_titles))
+    items: dict[int, _Item] = {}
+    streams: dict[str, _Stream] = {}
+    for k, (a, title) in enumerate(zip(plan.actions, titles, strict=True)):
+        finding = Finding(
+            id=a.shortfall_ids[0] if a.shortfall_ids else a.id,
+            report_id=report.id,
+            kind="shortfall",
+            theme=a.theme,
+            summary=a.title,
+            citations=a.evidence,
+        )
+        item = _item(d, finding, [c for c in a.evidence if c.passage_id in d.passages] or a.evidence)
+        a.evidence, a.context = item.evidence, item.context
+        items[k] = item
+        _group(d, [item])
+        key = (title or "").strip() or item.family
+        stream = streams.setdefault(key, _Stream(family=item.family))
+        stream.items.append(item)
+        stream.titles = [key if key not in config.workstreams else config.workstreams[key].title]
+    ordered = _size(d, sorted(streams.values(), key=lambda s: s.position), config.workstream_limit(report.score))
+    by_item = {id(i): k for k, i in items.items()}
+    built = []
+    for s in ordered:
+        priority, rationale = _priority(d, s.items)
+        family = config.workstreams.get(s.family, config.workstreams["default"])
+        actions = [plan.actions[by_item[id(i)]] for i in s.items]
+        for a in actions:
+            _finish_model_action(d, a, family.outcome, priority)
+        label = theme_label(taxonomy, playbook, actions[0].theme)
+        ws = Workstream(
+            id="W0",
+            title=_stream_title(s, label),
+            themes=list(dict.fromkeys(a.theme for a in actions)),
+            priority=priority,
+            rationale=rationale,
+            recognised=any(i.recognised for i in s.items),
+            shortfall_ids=[i for a in actions for i in a.shortfall_ids],
+            outcome=family.outcome,
+            lead=Counter(a.owner for a in actions).most_common(1)[0][0],
+            partner_lead=next((a.partner_lead for a in actions if a.partner_lead), None),
+            builds_on=list(dict.fromkeys(b for a in actions for b in a.builds_on)),
+            dependencies=list(family.dependencies),
+            risks=list(family.risks),
+            resources=config.language.resources.format(owners=join_and(list(dict.fromkeys(a.owner for a in actions)))),
+        )
+        built.append((ws, actions, s.position))
+    built.sort(key=lambda b: (PRIORITY_RANK[b[0].priority], b[2]))
+    plan.actions, plan.workstreams = [], []
+    for n, (ws, actions, _) in enumerate(built, start=1):
+        ws.id = f"W{n}"
+        for a in actions:
+            a.workstream = ws.id
+        plan.actions += actions
+        plan.workstreams.append(ws)
+    old_ids = [a.id for a in plan.actions]
+    plan.renumber()
+    renamed = dict(zip(old_ids, (a.id for a in plan.actions), strict=True))
+    for ws, actions, _ in built:
+        ws.action_ids = [renamed.get(a.id, a.id) for a in actions]
+    for a in plan.actions:
+        a.milestones = [m.model_copy(update={"action_id": a.id}) for m in a.milestones]
+    span_workstreams(plan)
+    plan.governance = governance(plan, config)
+    plan.summary = plan_on_a_page(plan, config, len({i for a in plan.actions for i in a.shortfall_ids}))
+    return plan
+
+
+def _finish_model_action(d: _Drafting, a: Action, outcome: str, priority: Priority) -> None:
+    """A drafted action's measures, milestones, what it builds on and its starting status."""
+    m = d.config.measures
+    months = a.months or months_of(a.timescale) or 6
+    a.months = months
+    a.priority = priority
+    deliverables, details = [], []
+    for text in a.measures:
+        if m.is_deliverable(text):
+            deliverables.append(text)
+            continue
+        what, target = _target(text)
+        details.append(
+            MeasureDetail(
+                what=what,
+                baseline=baseline_text(m.source_for(what), d.start, d.config),
+                target=target,
+                target_date=measure_target(d.start, months, d.config),
+            )
+        )
+    statement = d.report.i_statements[0] if d.report.i_statements else outcome
+    details.append(people_outcome(statement, d.start, months, d.config, d.turn("people_outcome")))
+    a.measure_details = details
+    a.measures = [x.line() for x in details]
+    a.milestones = milestones(a, d.start, d.config, deliverables[0].rstrip(".") if deliverables else None, True)
+    text = fold(a.action).lower()
+    a.builds_on = [i.name for i in d.initiatives if fold(i.name).lower().strip("‘’") in text]
+    if any(i.status == "in progress" for i in d.initiatives if i.name in a.builds_on) and a.rag == "Not started":
+        a.rag = "In progress"

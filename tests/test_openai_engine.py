@@ -338,7 +338,12 @@ def test_plan_is_verified_deduplicated_and_metered(engine, fake_openai, playbook
     assert plan.engine == "openai:test-model"
     assert plan.usage == TokenUsage(prompt_tokens=900, completion_tokens=300)
     [action] = plan.actions
-    assert (action.id, action.shortfall_ids, action.priority, action.rag) == ("A1", [S1.id], "High", "Not started")
+    assert (action.id, action.shortfall_ids, action.rag) == ("A1", [S1.id], "Not started")
+    # the same typed plan as the built-in engine: a workstream, priority by impact, dated measures and milestones
+    [ws] = plan.workstreams
+    assert ws.action_ids == ["A1"] and action.workstream == ws.id and action.priority == ws.priority and ws.rationale
+    assert any(m.people_outcome for m in action.measure_details) and action.milestones and plan.governance
+    assert action.measures == [m.line() for m in action.measure_details]
     assert action.evidence[0].verified
     [gp] = action.good_practice
     assert (gp.authority, gp.report_id) == ("Southshire", SOUTH.id) and gp.citations[0].verified

@@ -41,6 +41,7 @@ from ..models import (
     SearchHit,
     TokenUsage,
 )
+from ..planner import structure_plan
 from ..playbook import Playbook
 from ..settings import Settings
 from ..text import fold
@@ -124,6 +125,8 @@ class ActionOut(_Out):
     priority: Priority = "Medium"
     evidence: list[QuoteOut] = Field(default_factory=list)
     good_practice: list[GoodPracticeOut] = Field(default_factory=list)
+    workstream: str = Field(default="", description="the workstream (priority) this action belongs to")
+    partner_lead: str = ""
 
     @field_validator("priority", mode="before")
     @classmethod
@@ -316,6 +319,7 @@ class OpenAIEngine:
         by_id = {f.id: f for f in shortfalls}
         plan = self._empty_plan(report, [])
         removed = 0
+        workstreams: list[str] = []
         for a in out.actions:
             evidence, dropped = checked(a.evidence, passages)
             removed += dropped
@@ -346,15 +350,20 @@ class OpenAIEngine:
                 no_good_practice_note=None
                 if good_practice
                 else self.playbook.message("no_good_practice", theme=self.taxonomy.label(theme)),
+                partner_lead=a.partner_lead.strip() or None,
             )
+            before = len(plan.actions)
             self._add_unless_duplicate(plan, action)
+            if len(plan.actions) > before:
+                workstreams.append(a.workstream)
         plan.renumber()
         covered = {i for a in plan.actions for i in a.shortfall_ids}
         missing = [f.id for f in shortfalls if f.id not in covered]
         if missing:
             plan.notes.append(f"The model drafted no action for {len(missing)} shortfall(s): {', '.join(missing)}.")
         plan.notes[:0] = _removed_note(removed)
-        return plan
+        # the same shape as the built-in plan: workstreams, measures with baselines, milestones, governance
+        return structure_plan(plan, report, self.playbook, self.taxonomy, workstream_titles=workstreams)
 
     def _good_practice(
         self, drafted: list[GoodPracticeOut], examples: Mapping[str, Passage]
