@@ -520,11 +520,11 @@ def _action_docx(doc, a: Action, sources: _Sources, taxonomy, level: int = 2) ->
     _labelled(doc, "Owner: ", f"{a.owner}.{partner} Timescale: {a.timescale}. Priority: {a.priority}. RAG: {a.rag}.")
     if a.milestones:
         doc.add_paragraph().add_run("Milestones:").bold = True
-        for m in a.milestones:
-            doc.add_paragraph(_x(f"{format_date(m.due)}: {m.title}"), style="List Bullet")
+        for step in a.milestones:
+            doc.add_paragraph(_x(f"{format_date(step.due)}: {step.title}"), style="List Bullet")
     doc.add_paragraph().add_run("Measures of success:").bold = True
-    for m in a.measures:
-        doc.add_paragraph(_x(m), style="List Bullet")
+    for measure in a.measures:
+        doc.add_paragraph(_x(measure), style="List Bullet")
     doc.add_paragraph().add_run("Good practice from other authorities:").bold = True
     for gp in a.good_practice:
         _labelled(doc, f"{gp.authority}: ", gp.summary)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from typing import Literal
 
 from .models import Citation, Initiative, Passage, Report
 from .plan_config import InitiativeCues
@@ -48,7 +49,7 @@ def find_initiatives(report: Report, cues: InitiativeCues) -> list[Initiative]:
             if not names:
                 continue
             window = " ".join(sentences[max(0, i - STATUS_WINDOW[0]) : i + 1 + STATUS_WINDOW[1]])
-            status = "in progress" if _has_any(window, cues.in_progress) else "exists"
+            status: Literal["in progress", "exists"] = "in progress" if _has_any(window, cues.in_progress) else "exists"
             for name in names:
                 key = name.lower()
                 if key not in found:

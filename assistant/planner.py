@@ -354,14 +354,12 @@ def _lever_groups(d: _Drafting, stream: _Stream) -> list[tuple[str, Lever, list[
         candidates = [(themes[0], lv) for lv in play.levers]
     groups: dict[str, tuple[str, Lever, list[_Item]]] = {}
     for item in stream.items:
-        theme, lever = max(
-            candidates,
-            key=lambda c, item=item: (
-                len(item.words & _cues(c[1], d.playbook)) + (1 if c[0] == item.finding.theme else 0),
-                c[1].id not in groups,
-                -candidates.index(c),
-            ),
-        )
+
+        def fit(c: tuple[str, Lever], item: _Item = item) -> tuple[int, bool, int]:
+            own = 1 if c[0] == item.finding.theme else 0
+            return len(item.words & _cues(c[1], d.playbook)) + own, c[1].id not in groups, -candidates.index(c)
+
+        theme, lever = max(candidates, key=fit)
         groups.setdefault(lever.id, (theme, lever, []))[2].append(item)
     ordered = list(groups.values())
     limit = d.config.action_limit(d.report.score)

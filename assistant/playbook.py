@@ -251,17 +251,20 @@ class Playbook(BaseModel):
 
 def _unfill(template: str, text: str) -> dict[str, str] | None:
     """The slot values that made ``text`` from ``template``, or ``None`` when it did not."""
+    pattern, unique = _template_pattern(template)
+    m = pattern.fullmatch(text)
+    return None if m is None else dict(zip(unique, m.groups(), strict=True))
+
+
+@lru_cache(maxsize=256)
+def _template_pattern(template: str) -> tuple[re.Pattern[str], tuple[str, ...]]:
     pattern, names = "", []
     for literal, name, _, _ in string.Formatter().parse(template):
         pattern += re.escape(literal)
         if name is not None:
             pattern += "(.+?)" if name not in names else "(?:.+?)"
             names.append(name)
-    m = re.fullmatch(pattern, text, re.S)
-    if m is None:
-        return None
-    unique = list(dict.fromkeys(names))
-    return dict(zip(unique, m.groups(), strict=True))
+    return re.compile(pattern, re.S), tuple(dict.fromkeys(names))
 
 
 @lru_cache(maxsize=200_000)

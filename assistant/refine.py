@@ -66,6 +66,7 @@ _START_DATE = re.compile(
     r"\b(?:start(?:\s+date)?|begin(?:ning)?)\b(?:\s+of\s+the\s+plan)?\s*(?:to|as|on|is|=|:)\s+(?P<v>.+?)\s*\.?\s*$",
     re.I,
 )
+_PRIORITIES: dict[str, Priority] = {"high": "High", "medium": "Medium", "low": "Low"}
 _WORKSTREAM_REF = re.compile(r"\bworkstream\s*#?\s*(\d+)\b|\bW(\d+)\b", re.I)
 _MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m} | {
     m.lower(): i for i, m in enumerate(calendar.month_abbr) if m
@@ -345,9 +346,9 @@ def _edit_workstream(plan: ActionPlan, text: str, taxonomy) -> PlanChange:
     w = _workstream_target(plan, text, taxonomy)
     lower = fold(text).lower()
     if m := re.search(r"\b(high|medium|low)\b", lower):
-        old, new = w.priority, m.group(1).capitalize()
-        priority: Priority = new  # type: ignore[assignment]
-        w.priority = priority
+        old = w.priority
+        priority: Priority = _PRIORITIES[m.group(1)]
+        new = w.priority = priority
         w.rationale = f"{new}: set by the plan's leads (was {old}). {w.rationale}".strip()
         for a in plan.actions:
             if a.id in w.action_ids:
@@ -356,12 +357,12 @@ def _edit_workstream(plan: ActionPlan, text: str, taxonomy) -> PlanChange:
             kind="update", field="priority", old=old, new=new, summary=f"{w.id} “{w.title}” priority: {old} → {new}."
         )
     if m := re.search(r"\b(?:led by|lead(?:er)?\b.*?\b(?:to|is|as|be))\s+(?P<v>.+)$", text, re.I):
-        old, w.lead = w.lead, _clean_value(m.group("v"), drop_article=True)
-        return PlanChange(kind="update", field="lead", old=old, new=w.lead, summary=f"{w.id} lead: {old} → {w.lead}.")
+        was, w.lead = w.lead, _clean_value(m.group("v"), drop_article=True)
+        return PlanChange(kind="update", field="lead", old=was, new=w.lead, summary=f"{w.id} lead: {was} → {w.lead}.")
     if m := re.search(r"\brename\b.*?\bto\s+(?P<v>.+)$|\btitle\b.*?\bto\s+(?P<v2>.+)$", text, re.I):
-        old, w.title = w.title, _clean_value(m.group("v") or m.group("v2"))
+        was, w.title = w.title, _clean_value(m.group("v") or m.group("v2"))
         return PlanChange(
-            kind="update", field="title", old=old, new=w.title, summary=f"{w.id} renamed: {old} → {w.title}."
+            kind="update", field="title", old=was, new=w.title, summary=f"{w.id} renamed: {was} → {w.title}."
         )
     raise RefineError(
         f"I understood you mean {w.id} “{w.title}” but not what to change. Try: *move the {w.title.lower()} "

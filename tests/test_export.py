@@ -185,20 +185,20 @@ def test_csv_has_one_row_per_action_and_defuses_formulas(seeded):
     plan = hostile_plan()
     rows = list(csv.reader(io.StringIO(to_csv(plan))))
     assert rows[0] == CSV_COLUMNS and len(rows) == 1 + len(plan.actions)
-    first = dict(zip(CSV_COLUMNS, rows[1]))
+    first = dict(zip(CSV_COLUMNS, rows[1], strict=True))
     assert first["action"].startswith("'=HYPERLINK")
     assert first["owner"] == "'@owner | boss" and first["timescale"] == "'-3 months"
     assert first["measures"] == "'+1 measure; Second | measure"
     assert "(unverified) [x/y/p02]" in first["evidence"] and "[x/y/p01]" in first["evidence"]
     assert first["good_practice"].startswith("Other | Council: Borrow *this*.")
     assert "[o/y/p03]" in first["good_practice"]
-    second = dict(zip(CSV_COLUMNS, rows[2]))
+    second = dict(zip(CSV_COLUMNS, rows[2], strict=True))
     assert second["good_practice"].startswith("No other report")
 
     real, *_ = seeded
     real_rows = list(csv.DictReader(io.StringIO(to_csv(real))))
     assert [r["id"] for r in real_rows] == [a.id for a in real.actions]
-    for row, a in zip(real_rows, real.actions):
+    for row, a in zip(real_rows, real.actions, strict=True):
         assert row["shortfall_ids"] == "; ".join(a.shortfall_ids) and row["rag"] == a.rag
         assert row["workstream"] == a.workstream and row["workstream_title"] == real.workstream(a.workstream).title
         assert all(c.quote in row["evidence"] for c in a.evidence)

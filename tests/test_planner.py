@@ -147,7 +147,8 @@ def test_a_plan_for_an_unknown_report_shape_still_gets_workstreams(pb, tax):
         "Safeguarding",
         1,
         [
-            "There was a backlog of safeguarding enquiries in the multi-agency safeguarding hub, which put people at risk of harm.",
+            "There was a backlog of safeguarding enquiries in the multi-agency safeguarding hub, "
+            "which put people at risk of harm.",
             "Carers told us they could not get a break and respite was hard to find.",
         ],
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import pandas as pd
 import streamlit as st
 
@@ -11,8 +13,8 @@ from assistant.export import to_csv, to_docx, to_markdown
 from assistant.models import RAG, ActionPlan, PlanChange, Priority
 from assistant.text import escape_markdown, slugify
 
-RAGS: list[str] = list(RAG.__args__)
-PRIORITIES: list[str] = list(Priority.__args__)
+RAGS: list[str] = list(get_args(RAG))
+PRIORITIES: list[str] = list(get_args(Priority))
 EDITABLE = ["owner", "timescale", "rag", "priority"]
 
 st.title("Plan")
@@ -28,8 +30,8 @@ def _new_plan_form() -> None:
     st.info("No plan yet in this conversation. Ask in Chat (*Draft the whole plan for …*) or draft one here.")
     with st.form("new-plan"):
         labels = {r.id: f"{r.authority}: {r.quality_statement}" for r in reports}
-        report_id = st.selectbox("Report", list(labels), format_func=labels.get)
-        if st.form_submit_button("Draft the plan", type="primary"):
+        report_id: str | None = st.selectbox("Report", list(labels), format_func=lambda rid: labels[rid])
+        if st.form_submit_button("Draft the plan", type="primary") and report_id:
             report = state.assistant().corpus.report(report_id)
             with st.spinner(f"Drafting the plan for {report.authority}…"):
                 drafted = state.assistant().plan(report, engine=state.engine_name())
@@ -61,7 +63,7 @@ def table_changes(plan: ActionPlan, edited: pd.DataFrame) -> tuple[ActionPlan, l
     """Apply the edited cells (owner, timescale, RAG, priority) to a copy of the plan."""
     plan = plan.model_copy(deep=True)
     changes = []
-    for action, row in zip(plan.actions, edited.to_dict("records")):
+    for action, row in zip(plan.actions, edited.to_dict("records"), strict=True):
         for field in EDITABLE:
             new = str(row[field]).strip() if row[field] is not None else ""
             old = getattr(action, field)
@@ -240,7 +242,7 @@ def _versions() -> None:
             c1.caption(
                 f"v{v.version} · {v.created:%Y-%m-%d %H:%M} · {v.actions} actions · {escape_markdown(v.summary)}"
             )
-            if v.version != version and c2.button("Restore", key=f"restore-{v.version}"):
+            if cid and v.version != version and c2.button("Restore", key=f"restore-{v.version}"):
                 state.store().restore_plan(cid, v.version)
                 st.rerun()
 
