@@ -550,7 +550,7 @@ def timeline_png(plan: ActionPlan) -> bytes:
     dues = [m.due for a in plan.actions for m in a.milestones] or [start + timedelta(days=30)]
     end = max(max(dues), start + timedelta(days=30))
     label_w, chart_w, row_h, top = 330, 620, 22, 34
-    width, height = label_w + chart_w + 20, top + row_h * len(rows) + 12
+    width, height = label_w + chart_w + 60, top + row_h * len(rows) + 12
     img = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(img)
     font = ImageFont.load_default()
