@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from typing import Literal
 
 from .models import Citation, Initiative, Passage, Report
@@ -33,8 +34,14 @@ def _sentences(passage: Passage) -> list[str]:
     return passage.sentence_texts() or [passage.text]
 
 
+@lru_cache(maxsize=8192)
+def folded(text: str) -> str:
+    """``fold(text).lower()``, cached: the same sentences are looked at many times per plan."""
+    return fold(text).lower()
+
+
 def _has_any(text: str, cues: Iterable[str]) -> bool:
-    lowered = fold(text).lower()
+    lowered = folded(text)
     return any(cue in lowered for cue in cues)
 
 
@@ -136,5 +143,5 @@ def is_recognised(text: str, cues: InitiativeCues) -> bool:
 def already_exists(thing: str, report: Report, cues: InitiativeCues) -> bool:
     """True when the report says ``thing`` (a ``Lever.creates`` entry) is already in place."""
     words = cues.exists_cues.get(thing.lower(), [thing.lower()])
-    text = fold(" ".join(p.text for p in report.key_findings())).lower()
+    text = folded(" ".join(p.text for p in report.key_findings()))
     return any(re.search(rf"\b{re.escape(w)}\b", text) for w in words)

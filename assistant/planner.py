@@ -23,7 +23,7 @@ from datetime import date
 
 from .citations import verify_all
 from .good_practice import StrengthPool
-from .initiatives import already_exists, find_initiatives, is_mitigation, is_recognised, relevant
+from .initiatives import already_exists, find_initiatives, folded, is_mitigation, is_recognised, relevant
 from .models import (
     Action,
     ActionPlan,
@@ -204,7 +204,7 @@ def _item(d: _Drafting, finding: Finding, evidence: list[Citation]) -> _Item:
         words=d.playbook.content_words(text),
         position=min(d.passages[c.passage_id].position for c in evidence),
         in_progress=any(
-            cue in fold(sentences).lower() for cue in d.cues.in_progress if cue not in ("was being", "were being")
+            cue in folded(sentences) for cue in d.cues.in_progress if cue not in ("was being", "were being")
         ),
         recognised=is_recognised(sentences, d.cues)
         or any(is_recognised(d.passages[c.passage_id].text, d.cues) for c in evidence),
