@@ -109,7 +109,7 @@ def _with_article(sentence: str, name: str) -> str:
         return name
     if at < 0 or name[0].islower():
         return f"the {name}"
-    if re.search(r"\bthe\s+(?:\d{4}\s+)?$", sentence[max(0, at - 12) : at], re.I):
+    if re.search(r"\bthe\s+(?:\d{4}\s+)?$", sentence[max(0, at - 12) : at], re.I) or name.split()[-1].islower():
         return f"the {name}"
     return name
 

@@ -296,7 +296,7 @@ def _workstream(d: _Drafting, stream: _Stream) -> tuple[Workstream, list[Action]
         builds_on=builds_on,
         dependencies=list(dict.fromkeys(dep for t in stream.titles for dep in _family_by_title(d, t).dependencies)),
         risks=list(dict.fromkeys(r for t in stream.titles for r in _family_by_title(d, t).risks)),
-        resources=d.config.language.resources.format(owners=join_and(list(dict.fromkeys(owners)))),
+        resources=d.config.language.resources.format(owners=series(list(dict.fromkeys(owners)))),
     )
     return ws, actions, stream.position
 
@@ -333,7 +333,7 @@ def _priority(d: _Drafting, items: list[_Item]) -> tuple[Priority, str]:
     if recognised:
         reasons.append(rules.recognised_reason)
     template = d.config.language.rationale[d.turn("rationale") % len(d.config.language.rationale)]
-    return level, template.format(priority=level, priority_lower=level.lower(), reasons=join_and(reasons))
+    return level, template.format(priority=level, priority_lower=level.lower(), reasons=series(reasons))
 
 
 # --------------------------------------------------------------------------- actions
@@ -420,8 +420,12 @@ def _compose(
     near = {c.passage_id for i in items for c in [*i.evidence, *i.context]}
     generic = d.playbook.content_words(" ".join(d.cues.generic))
     own = frozenset().union(*(i.words for i in items)) - generic
-    built = relevant(d.initiatives, own, near, lambda t: d.playbook.content_words(t) - generic)[:1]
-    if built:
+    kinds = [k.lower() for k in lever.extends]
+    built = [i for i in d.initiatives if any(k in folded(f"{i.name} {i.citation.quote}") for k in kinds)][:1]
+    built = built or relevant(d.initiatives, own, near, lambda t: d.playbook.content_words(t) - generic)[:1]
+    if built and folded(built[0].name).strip("‘’").removeprefix("the ") in folded(text):
+        pass  # the action already names it
+    elif built:
         template = d.config.language.builds_on[d.turn("builds_on") % len(d.config.language.builds_on)]
         text = upper_initial(template.format(initiative=built[0].name, action=lower_initial(text)))
     in_progress = any(i.in_progress for i in items) or any(b.status == "in progress" for b in built)
@@ -549,6 +553,11 @@ def _good_practice(d: _Drafting, plan: ActionPlan, others: Sequence[tuple[Report
 # --------------------------------------------------------------------------- governance and summary
 
 
+def series(items: list[str]) -> str:
+    """ "A, B and C"."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1] if items else ""
+
+
 def governance(plan: ActionPlan, config: PlanConfig) -> Governance:
     g = config.governance
     joint = [w.title.lower() for w in plan.workstreams if w.partner_lead]
@@ -557,7 +566,7 @@ def governance(plan: ActionPlan, config: PlanConfig) -> Governance:
         senior_owner=g.senior_owner,
         approval=g.approval,
         scrutiny=g.scrutiny,
-        health_and_wellbeing_board=g.health_and_wellbeing_board.format(joint=join_and(joint) or "all workstreams"),
+        health_and_wellbeing_board=g.health_and_wellbeing_board.format(joint=series(joint) or "all workstreams"),
         delivery_group=g.delivery_group,
         cadence=list(g.cadence),
     )
@@ -582,7 +591,7 @@ def plan_on_a_page(plan: ActionPlan, config: PlanConfig, shortfalls: int) -> lis
     ]
     built = list(dict.fromkeys(b for w in plan.workstreams for b in w.builds_on))
     if built:
-        lines.append(lang.summary_builds_on.format(initiatives=join_and(built)))
+        lines.append(lang.summary_builds_on.format(initiatives=series(built)))
     if plan.i_statement:
         lines.append(lang.summary_outcome.format(i_statement=plan.i_statement))
     return lines
@@ -674,7 +683,7 @@ def structure_plan(
             builds_on=list(dict.fromkeys(b for a in actions for b in a.builds_on)),
             dependencies=list(family.dependencies),
             risks=list(family.risks),
-            resources=config.language.resources.format(owners=join_and(list(dict.fromkeys(a.owner for a in actions)))),
+            resources=config.language.resources.format(owners=series(list(dict.fromkeys(a.owner for a in actions)))),
         )
         built.append((ws, actions, s.position))
     built.sort(key=lambda b: (PRIORITY_RANK[b[0].priority], b[2]))

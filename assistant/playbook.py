@@ -78,6 +78,9 @@ class Lever(BaseModel):
     creates: list[str] = Field(
         default_factory=list, description="what the action sets up; not proposed when the report says it exists"
     )
+    extends: list[str] = Field(
+        default_factory=list, description="kinds of existing work this lever builds on (e.g. 'shared care record')"
+    )
     months: int = Field(ge=1, le=36)
     measures: list[str] = Field(min_length=1)
     cues: list[str] = Field(default_factory=list, description="words in a finding that make this lever apt")
