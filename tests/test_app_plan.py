@@ -98,6 +98,7 @@ def test_workstreams_timeline_and_governance_are_shown(app_settings):
     labels = [e.label for e in at.expander]
     assert all(any(label.startswith(f"{w.id}.") for label in labels) for w in plan.workstreams)
     assert "Governance" in labels
+    assert any("**Milestones**" in m.value for m in at.markdown)
     table = at.dataframe[0].value
     assert list(table["Workstream"]) == [f"{w.id}. {w.title}" for w in plan.workstreams]
 

@@ -10,7 +10,7 @@ import streamlit as st
 from assistant.app import components, state
 from assistant.app.plan_timeline import timeline_chart
 from assistant.export import to_csv, to_docx, to_markdown
-from assistant.models import RAG, ActionPlan, PlanChange, Priority
+from assistant.models import RAG, Action, ActionPlan, PlanChange, Priority, format_date
 from assistant.text import escape_markdown, slugify
 
 RAGS: list[str] = list(get_args(RAG))
@@ -233,6 +233,23 @@ def _plan_on_a_page(plan: ActionPlan) -> None:
             )
 
 
+def _action_plan_detail(action: Action) -> None:
+    """What the workstream plan adds to an action: partner lead, what it builds on, milestones."""
+    lines = []
+    if action.partner_lead:
+        lines.append(f"**Partner lead:** {escape_markdown(action.partner_lead)}")
+    if action.builds_on:
+        lines.append(f"**Builds on:** {escape_markdown(', '.join(action.builds_on))}")
+    lines += [f"> Already in hand: “{escape_markdown(c.quote)}”" for c in action.context]
+    if action.milestones:
+        lines.append(
+            "**Milestones**\n"
+            + "\n".join(f"- {format_date(m.due)}: {escape_markdown(m.title)}" for m in action.milestones)
+        )
+    if lines:
+        st.markdown("\n\n".join(lines))
+
+
 def _versions() -> None:
     cid = state.conversation_id()
     versions = state.store().plan_versions(cid) if cid else []
@@ -270,6 +287,7 @@ else:
         with st.expander(f"{action.id}. {escape_markdown(action.title)}"):
             st.markdown(components.action_header(action))
             components.action_detail(action, f"plan-v{version}-{action.id}")
+            _action_plan_detail(action)
             st.divider()
             _action_form(plan, i)
 if plan is not None or version:
