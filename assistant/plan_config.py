@@ -32,6 +32,9 @@ class Family(BaseModel):
     themes: list[str]
     cues: list[str]
     near: list[str] = Field(default_factory=list)
+    merged_titles: dict[str, str] = Field(
+        default_factory=dict, description="title when merged with another workstream (by its id)"
+    )
     outcome: str
     risks: list[str] = Field(default_factory=list)
     dependencies: list[str] = Field(default_factory=list)

@@ -264,7 +264,10 @@ def _size(d: _Drafting, streams: list[_Stream], limit: int) -> list[_Stream]:
 
         into = min(rest, key=closeness)
         into.items += small.items
-        into.titles += small.titles
+        merged = families[into.family].merged_titles.get(small.family) or families[small.family].merged_titles.get(
+            into.family
+        )
+        into.titles = [merged] if merged and len(into.titles) == 1 else into.titles + small.titles
         streams = rest
     return sorted(streams, key=lambda s: s.position)
 
