@@ -11,7 +11,7 @@ import re
 from difflib import get_close_matches
 
 from .models import Report
-from .text import fold
+from .text import WORD, fold, words
 
 # Words that name a kind of authority rather than one authority.
 _GENERIC = {
@@ -115,8 +115,6 @@ _COMMON = {
     "service",
     "services",
 }
-#: A word of folded, lower-cased text (hyphens and apostrophes kept inside words).
-WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
 
 
 class Entities:
@@ -130,13 +128,13 @@ class Entities:
         self.reports = reports
         self.taxonomy = taxonomy
         self.authorities = sorted({r.authority for r in reports})
-        self._words = {a: [w for w in WORD.findall(fold(a).lower()) if w not in _GENERIC] for a in self.authorities}
+        self._words = {a: [w for w in words(a) if w not in _GENERIC] for a in self.authorities}
 
     def authorities_in(self, message: str) -> list[str]:
         """Authorities named in ``message``, in order of first mention."""
         folded = fold(message)
         text = folded.lower()
-        tokens = [(m.start(), m.group(), folded[m.start()].isupper()) for m in WORD.finditer(text)]
+        tokens = [(m.start(), m.group().lower(), m.group()[0].isupper()) for m in WORD.finditer(folded)]
         found: dict[str, int] = {}
         for name in self.authorities:
             full = re.search(r"\b" + re.escape(fold(name).lower()) + r"\b", text)
@@ -177,12 +175,8 @@ class Entities:
         mine = [r for r in self.reports if r.authority == authority]
         if len(mine) <= 1:
             return mine
-        words = {w.removesuffix("s") for w in WORD.findall(fold(message).lower())}
-        named = [
-            r
-            for r in mine
-            if {w.removesuffix("s") for w in WORD.findall(fold(r.quality_statement).lower()) if len(w) > 4} & words
-        ]
+        said = {w.removesuffix("s") for w in words(message)}
+        named = [r for r in mine if {w.removesuffix("s") for w in words(r.quality_statement) if len(w) > 4} & said]
         return named or mine
 
 

@@ -17,13 +17,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import shutil
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import bm25s
@@ -38,6 +36,7 @@ from pydantic import BaseModel
 from .embeddings import get_embedder
 from .models import Passage, Report, SearchHit
 from .settings import Settings
+from .text import terms
 
 Progress = Callable[[int, int], None]
 
@@ -50,10 +49,15 @@ RRF_K = 60
 DEPTH = 50
 #: Passages embedded and upserted per step (one progress update each).
 CHUNK = 256
-#: Bump when the BM25 tokeniser changes, so saved BM25 indexes are rebuilt.
-TOKENISER_VERSION = "1"
+#: Bump when the BM25 tokeniser changes in a way ``tokeniser_fingerprint``'s probe would miss.
+TOKENISER_VERSION = "2"
+#: Text whose BM25 terms stand for the tokeniser in ``tokeniser_fingerprint``: case, stopwords,
+#: possessives, contractions, hyphens, curly quotes, plurals and digits.
+_TOKENISER_PROBE = (
+    "The carers' assessments weren't timely; Shared Lives was 2 weeks late. Co-production with the "
+    "council\u2019s agencies, classes, processes and analysis: A&E, NHS-funded, 24/7, \u00e9t\u00e9 I x"
+)
 _FILTERS = ("authority", "quality_statement", "section", "report_id")
-_WORD = re.compile(r"[a-z0-9]+")
 _STOPWORDS = frozenset(STOPWORDS_EN_PLUS)
 
 
@@ -68,20 +72,18 @@ class SyncStats(BaseModel):
 
 
 def tokenise(text: str) -> list[str]:
-    """BM25 terms: lower-case words, no stopwords or single characters, plural 's' stripped."""
-    return [t for w in _WORD.findall(text.lower()) if (t := _term(w))]
+    """BM25 terms: the words of ``text.terms`` (folded), no stopwords or single characters."""
+    return terms(text, _STOPWORDS, min_length=2)
 
 
-@lru_cache(maxsize=1 << 16)
-def _term(word: str) -> str:
-    """The BM25 term for one lower-case word ("" to drop it)."""
-    if len(word) < 2 or word in _STOPWORDS:
-        return ""
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
-    return word
+def tokeniser_fingerprint() -> str:
+    """Changes when the BM25 terms change: the version, the stopwords and the terms of a probe text.
+
+    Part of the digest that decides whether a saved BM25 index is reused, so a
+    change to the word tokenizer (``text.py``) rebuilds it.
+    """
+    probe = [TOKENISER_VERSION, sorted(_STOPWORDS), tokenise(_TOKENISER_PROBE)]
+    return hashlib.sha256(json.dumps(probe).encode()).hexdigest()
 
 
 def fingerprint(report: Report) -> str:
@@ -284,7 +286,7 @@ class Index:
         ids = tuple(p.id for p in passages)
         columns = {f: np.array([getattr(p, f) for p in passages], dtype=object) for f in _FILTERS}
         by_id = {p.id: p for p in passages}
-        digest = hashlib.sha256(json.dumps([TOKENISER_VERSION, sorted(prints.items())]).encode()).hexdigest()
+        digest = hashlib.sha256(json.dumps([tokeniser_fingerprint(), sorted(prints.items())]).encode()).hexdigest()
         if self._lexical.digest == digest and self._lexical.ids == ids:
             return self._lexical
         bm25 = self._read_bm25(digest, len(ids)) if ids else None

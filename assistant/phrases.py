@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from .citations import locate
 from .models import Citation, Passage, Report
-from .text import fold
+from .text import WORD, fold
 
 if TYPE_CHECKING:  # pragma: no cover
     from .playbook import Lexicon
@@ -22,7 +22,6 @@ if TYPE_CHECKING:  # pragma: no cover
 #: Most named specifics woven into one action.
 MAX_SPECIFICS = 2
 
-_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
 _CAPITALISED = re.compile(r"^(?:[A-Z][a-z'’-]+|[A-Z]{2,}[a-z]?|[0-9]+)$")
 _NAME_JOINERS = {"of", "and", "for", "on", "in", "the"}
 
@@ -150,8 +149,8 @@ def sentences_around(passage: Passage, quote: str) -> str:
     return passage.text[start:end] or quote
 
 
-def _tokens(text: str) -> list[re.Match]:
-    return list(_TOKEN.finditer(text))
+def _tokens(text: str) -> list[re.Match[str]]:
+    return list(WORD.finditer(text))
 
 
 def _names(text: str, authority: str) -> list[str]:

@@ -10,7 +10,6 @@ severity cues), so no wording lives in code.
 
 from __future__ import annotations
 
-import re
 import string
 from functools import lru_cache
 from pathlib import Path
@@ -21,6 +20,7 @@ from .datafiles import DataFileError, load_yaml, parse_yaml
 from .models import Priority
 from .phrases import lower_initial
 from .settings import PROJECT_ROOT
+from .text import terms
 
 PLAYBOOK_FILE = "playbook.yaml"
 
@@ -35,8 +35,6 @@ MESSAGE_SLOTS = {
     "no_evidence": frozenset({"finding", "summary"}),
     "merged": frozenset({"kept", "merged"}),
 }
-
-_WORD = re.compile(r"[a-z0-9]+(?:['’-][a-z0-9]+)*")
 
 
 class PlaybookError(DataFileError):
@@ -240,7 +238,7 @@ class Playbook(BaseModel):
             return text
 
     def content_words(self, text: str) -> frozenset[str]:
-        """Lower-cased words of ``text`` without stopwords, light plural and hyphen folding."""
+        """The folded words (``text.terms``) of ``text`` without stopwords or one-letter words."""
         return _content_words(text, self.lexicon.stopwords)
 
     def key(self, theme_id: str) -> str:
@@ -272,17 +270,7 @@ def _template_pattern(template: str) -> tuple[re.Pattern[str], tuple[str, ...]]:
 
 @lru_cache(maxsize=200_000)
 def _content_words(text: str, stop: frozenset[str]) -> frozenset[str]:
-    words = _WORD.findall(text.lower())
-    return frozenset(_stem(w).replace("-", "") for w in words if w not in stop and len(w) > 1)
-
-
-def _stem(word: str) -> str:
-    word = word.replace("’", "'").removesuffix("'s")
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
-        return word[:-1]
-    return word
+    return frozenset(terms(text, stop, min_length=2))
 
 
 def load_playbook(prompts_dir: Path | str) -> Playbook:

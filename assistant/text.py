@@ -1,10 +1,19 @@
-"""Small text helpers shared by every stage: folding, slugs, sentences."""
+"""Small text helpers shared by every stage: folding, words, slugs, sentences.
+
+Words are split one way everywhere (themes, playbook, entities, phrases, BM25):
+``WORD`` finds them, ``words`` gives them lower-cased from folded text, and
+``fold_word`` applies the folding rules that make two spellings one term
+(possessive dropped, apostrophes and hyphens inside a word removed, a light
+plural fold): "Co-production" and "coproduction", "carers'" and "carer".
+"""
 
 from __future__ import annotations
 
 import html
 import re
 import unicodedata
+from collections.abc import Iterable
+from functools import lru_cache
 
 _QUOTES = str.maketrans(
     {
@@ -67,6 +76,49 @@ def fold_with_map(text: str) -> tuple[str, list[int]]:
         out.pop()
         offsets.pop()
     return "".join(out), offsets
+
+
+#: A word: letters and digits, with an apostrophe or hyphen kept inside it ("well-being",
+#: "council's"); a trailing apostrophe ("carers'") is not part of it. Curly apostrophes
+#: count too, so positions can be taken in unfolded text.
+WORD = re.compile(r"[A-Za-z0-9]+(?:['\u2019-][A-Za-z0-9]+)*")
+
+
+def words(text: str) -> list[str]:
+    """The words of ``fold(text)``, lower-cased, apostrophes and hyphens inside them kept."""
+    return WORD.findall(fold(text).lower())
+
+
+@lru_cache(maxsize=1 << 17)
+def fold_word(word: str) -> str:
+    """One lower-cased word by the folding rules: possessive "'s" dropped, apostrophes and
+    hyphens inside it removed, then a light plural fold ("agencies" -> "agency",
+    "classes" -> "class", "carers" -> "carer"; "status", "analysis", "process" kept)."""
+    word = word.replace("\u2019", "'").removesuffix("'s").replace("'", "").replace("-", "")
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 4 and word.endswith("sses"):
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def terms(text: str, stopwords: Iterable[str] = (), min_length: int = 1) -> list[str]:
+    """The folded words (``fold_word``) of ``text``, in order.
+
+    A word in ``stopwords`` or shorter than ``min_length`` characters (both
+    as written, before folding) is left out.
+    """
+    stop = stopwords if isinstance(stopwords, (set, frozenset)) else frozenset(stopwords)
+    out = []
+    for word in words(text):
+        if len(word) < min_length or word in stop:
+            continue
+        term = fold_word(word)
+        if term:
+            out.append(term)
+    return out
 
 
 def slugify(text: str) -> str:

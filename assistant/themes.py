@@ -1,9 +1,9 @@
 """The theme taxonomy (``prompts/themes.yaml``): tagging text and chat queries with themes.
 
-Matching works on normalised word tokens: folded, lower-cased, hyphens and
-apostrophes inside words dropped ("co-production" -> "coproduction",
-"people's" -> "peoples") and a light plural fold ("agreements" ->
-"agreement"). A cue matches a run of whole tokens, or the run glued into one
+Matching works on normalised word tokens: the words of ``text.words`` folded by
+``text.fold_word`` (hyphens and apostrophes inside words dropped, "co-production"
+-> "coproduction", a possessive dropped, "people's" -> "people", and a light
+plural fold, "agreements" -> "agreement"). A cue matches a run of whole tokens, or the run glued into one
 token ("out of hours" matches "out-of-hours"), and a one-word cue also matches
 two words written apart ("coproduction" matches "co production"). Cues written in capitals are
 acronyms and match only in capitals ("IT" never matches "it"). A cue weighs
@@ -15,13 +15,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from .datafiles import DataFileError, load_yaml, parse_yaml
-from .text import fold
+from .text import fold, terms
 
 THEMES_FILE = "themes.yaml"
 #: In ``best``, each context item weighs this much of the one before it.
@@ -29,8 +28,6 @@ CONTEXT_WEIGHT = 0.5
 #: Synonyms and labels weigh this much more than cues when matching a user's words.
 SYNONYM_WEIGHT = 2.0
 
-_JOIN = re.compile(r"(?<=[a-z0-9])['-](?=[a-z0-9])")
-_TOKEN = re.compile(r"[a-z0-9]+")
 _ACRONYM = re.compile(r"^[A-Z][A-Z0-9]+$")
 
 
@@ -38,24 +35,9 @@ class TaxonomyError(DataFileError):
     """The taxonomy file is missing or malformed; the message says where and why."""
 
 
-@lru_cache(maxsize=1 << 16)
-def _stem(token: str) -> str:
-    if len(token) > 4 and token.endswith("ies"):
-        return token[:-3] + "y"
-    if len(token) > 4 and token.endswith("sses"):
-        return token[:-2]
-    if len(token) > 3 and token.endswith("s") and not token.endswith(("ss", "us", "is")):
-        return token[:-1]
-    return token
-
-
 def tokens(text: str) -> list[str]:
     """Normalised word tokens of ``text`` (see the module docstring)."""
-    return _folded_tokens(fold(text))
-
-
-def _folded_tokens(folded: str) -> list[str]:
-    return [_stem(t) for t in _TOKEN.findall(_JOIN.sub("", folded.lower()))]
+    return terms(text)
 
 
 class Theme(BaseModel):
@@ -100,7 +82,7 @@ class _Matcher:
                 self._index.setdefault("".join(toks), []).append(_Cue(theme, ("".join(toks),), cue.weight))
 
     def _clean(self, folded: str) -> list[str]:
-        toks = _folded_tokens(folded)
+        toks = terms(folded)
         for i, tok in enumerate(toks):
             for phrase in self._ignore.get(tok, ()):
                 if tuple(toks[i : i + len(phrase)]) == phrase:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import hashlib
 import json
 
+import bm25s
 import numpy as np
 import pytest
 from langchain_core.embeddings import Embeddings
 
+from assistant import text
 from assistant.embeddings import get_embedder
-from assistant.index import MANIFEST, Index, tokenise
+from assistant.index import BM25_DIR, MANIFEST, Index, tokenise, tokeniser_fingerprint
 from assistant.models import Passage, Report
 from assistant.reports import parse_file
 from assistant.settings import Settings
@@ -230,6 +232,49 @@ def test_tokeniser_drops_stopwords_and_plurals():
         "week",
         "late",
     ]
+
+
+def test_tokeniser_joins_hyphenated_words_and_drops_possessives():
+    assert tokenise("Co-production with the council\u2019s partners") == ["coproduction", "council", "partner"]
+    assert tokenise("co-production") == tokenise("coproduction")
+
+
+def _bm25_builds(monkeypatch) -> list[int]:
+    """Counts BM25 indexes built (not loaded from disk) from now on."""
+    built: list[int] = []
+    original = bm25s.BM25.index
+
+    def counting(self, corpus, *args, **kwargs):
+        built.append(len(corpus))
+        return original(self, corpus, *args, **kwargs)
+
+    monkeypatch.setattr(bm25s.BM25, "index", counting)
+    return built
+
+
+def test_saved_bm25_index_is_reused_while_the_tokeniser_is_unchanged(settings, embedder, monkeypatch):
+    Index(settings, embedder=embedder).sync([NORTH, SOUTH])
+    built = _bm25_builds(monkeypatch)
+    Index(settings, embedder=embedder).sync([NORTH, SOUTH])
+    assert built == []
+
+
+def test_a_tokeniser_change_rebuilds_the_saved_bm25_index(settings, embedder, monkeypatch):
+    Index(settings, embedder=embedder).sync([NORTH, SOUTH])
+    digest = (settings.vectorstore_dir / BM25_DIR / "digest").read_text()
+    before = tokeniser_fingerprint()
+
+    # A different tokenizer in text.py: words no longer lose their plural "s".
+    monkeypatch.setattr(text, "fold_word", lambda word: word.replace("'", "").replace("-", ""))
+    assert tokeniser_fingerprint() != before
+    built = _bm25_builds(monkeypatch)
+    fresh = Index(settings, embedder=embedder)
+    fresh.sync([NORTH, SOUTH])
+
+    assert built == [7]
+    assert (settings.vectorstore_dir / BM25_DIR / "digest").read_text() != digest
+    hit = fresh.search("carers", k=1, section="key_findings")[0]  # "carers" is a term only under the new tokenizer
+    assert hit.passage.id == NORTH.passages[1].id and hit.bm25_rank == 1
 
 
 def test_duplicate_report_ids_are_refused(index):
