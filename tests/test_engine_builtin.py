@@ -9,6 +9,7 @@ from plan_helpers import make_report, playbook, seed, seed_reports, taxonomy
 
 from assistant.citations import quote_in_passage
 from assistant.engines import NOT_CONFIGURED, BuiltinEngine, Engine, get_engine
+from assistant.engines.answer_stream import collect
 from assistant.engines.builtin import NOT_DIRECT, NOTHING_FOUND
 from assistant.models import Answer, SearchHit
 from assistant.settings import Settings
@@ -87,12 +88,20 @@ def test_hostile_passage_text_is_escaped_in_the_answer(engine):
     assert_cited(answer, hits)
 
 
+def test_stream_answer_yields_the_text_and_returns_the_answer(engine):
+    hits = hits_for(passage_id("Durham", "lack of integrated information systems"))
+    chunks, final = collect(engine.stream_answer("information systems delays", hits))
+    assert isinstance(final, Answer) and all(isinstance(i, str) for i in chunks)
+    assert "".join(chunks) == final.text and len(chunks) > 5
+    assert final == engine.answer("information systems delays", hits)
+
+
 def test_answer_stream_yields_the_text_then_the_answer(engine):
     hits = hits_for(passage_id("Durham", "lack of integrated information systems"))
     items = list(engine.answer_stream("information systems delays", hits))
     final = items[-1]
     assert isinstance(final, Answer) and all(isinstance(i, str) for i in items[:-1])
-    assert "".join(items[:-1]) == final.text and len(items) > 5
+    assert "".join(str(i) for i in items[:-1]) == final.text and len(items) > 5
 
 
 def test_findings_and_plan_come_from_the_builtin_stages(engine):

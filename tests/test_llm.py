@@ -10,6 +10,7 @@ from fake_openai import error, rejecting_extras, reply, reply_json, slow
 from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel, SecretStr
 
+from assistant.engines.answer_stream import collect
 from assistant.engines.llm import LLM, PLACEHOLDER_KEY, Backoff, LLMError, build_chat_model, endpoint_label, parse_json
 from assistant.models import TokenUsage
 
@@ -143,7 +144,7 @@ def test_server_rejecting_json_mode_is_asked_again_without_it(llm, fake_openai):
     )
     assert llm.complete_json(MESSAGES, Number)[0].value == 2
     assert "response_format" not in fake_openai.requests[1].body
-    assert [c for c in llm.stream(MESSAGES) if isinstance(c, str)]  # stays off for streams too
+    assert collect(llm.stream(MESSAGES))[0]  # stays off for streams too
     assert "stream_options" not in fake_openai.requests[2].body
 
 
@@ -202,10 +203,9 @@ def test_dead_endpoint_is_reported_as_unreachable(llm_settings, sleeps):
 # -- streaming -----------------------------------------------------------------
 
 
-def test_stream_yields_text_chunks_then_usage(llm, fake_openai):
+def test_stream_yields_text_chunks_and_returns_usage(llm, fake_openai):
     fake_openai.script(reply("Partners worked well together, mostly.", usage=(50, 9)))
-    items = list(llm.stream(MESSAGES))
-    chunks, usage = items[:-1], items[-1]
+    chunks, usage = collect(llm.stream(MESSAGES))
     assert len(chunks) > 3 and all(isinstance(c, str) for c in chunks)
     assert "".join(chunks) == "Partners worked well together, mostly."
     assert usage == TokenUsage(prompt_tokens=50, completion_tokens=9)
@@ -215,7 +215,7 @@ def test_stream_yields_text_chunks_then_usage(llm, fake_openai):
 
 def test_stream_retries_before_the_first_chunk(llm, fake_openai, sleeps):
     fake_openai.script(error(503), reply("ok then"))
-    assert "".join(c for c in llm.stream(MESSAGES) if isinstance(c, str)) == "ok then"
+    assert "".join(llm.stream(MESSAGES)) == "ok then"
     assert len(sleeps) == 1
 
 
@@ -244,4 +244,4 @@ def test_no_tiktoken_on_this_path(llm, fake_openai, monkeypatch):
     monkeypatch.setattr(tiktoken, "encoding_for_model", refuse)
     fake_openai.script(reply_json({"value": 1}), reply("streamed words"))
     assert llm.complete_json(MESSAGES, Number)[0].value == 1
-    assert list(llm.stream(MESSAGES))[-1].total_tokens == 160
+    assert collect(llm.stream(MESSAGES))[1].total_tokens == 160

@@ -10,13 +10,15 @@ built-in engine answering, saying so, when the endpoint fails.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 
 import pytest
 from fake_openai import error, reply, reply_json, slow
 from pydantic import SecretStr
 from test_llm import dead_url
 
+from assistant.engines import Engine, Refiner
+from assistant.engines.answer_stream import answer_last, collect
 from assistant.engines.llm import LLM, Backoff
 from assistant.engines.openai import FALLBACK_ENGINE, GOOD_PRACTICE_PER_THEME, OpenAIEngine
 from assistant.engines.prompting import neutralise, passage_block
@@ -158,11 +160,14 @@ class BuiltinDouble:
         self.calls.append("answer")
         return Answer(text="The built-in answer.", notes=["built-in answer"])
 
-    def answer_stream(self, question, hits) -> Iterator[str | Answer]:
-        self.calls.append("answer_stream")
+    def stream_answer(self, question, hits) -> Generator[str, None, Answer]:
+        self.calls.append("stream_answer")
         yield "The built-in "
         yield "answer."
-        yield Answer(text="The built-in answer.", notes=["built-in answer"])
+        return Answer(text="The built-in answer.", notes=["built-in answer"])
+
+    def answer_stream(self, question, hits) -> Iterator[str | Answer]:
+        return answer_last(self.stream_answer(question, hits))
 
 
 @pytest.fixture(scope="module")
@@ -460,10 +465,9 @@ def test_answer_streams_prose_with_numbered_markers_and_verified_citations(engin
         + json.dumps({"citations": [cite(P3, QUOTE3), cite(P4, QUOTE4), cite("made/up/p01", "x" * 30)]})
     )
     fake_openai.script(reply(content, usage=(400, 60)))
-    items = list(
-        engine.answer_stream("How well do partners share information?", hits(NORTH.passages[2], NORTH.passages[3]))
+    chunks, answer = collect(
+        engine.stream_answer("How well do partners share information?", hits(NORTH.passages[2], NORTH.passages[3]))
     )
-    chunks, answer = items[:-1], items[-1]
     streamed = "".join(chunks)
     assert len(chunks) > 5 and all(isinstance(c, str) for c in chunks)
     assert "[1]" in streamed and "[2]" in streamed
@@ -502,14 +506,41 @@ def test_answer_markers_without_a_verified_quote_are_stripped(engine, fake_opena
 
 def test_dead_endpoint_streams_the_builtin_answer_saying_so(make_engine):
     engine = make_engine(openai_base_url=dead_url())
-    items = list(engine.answer_stream("Anything?", hits(NORTH.passages[2])))
-    assert items[:2] == ["The built-in ", "answer."]
-    answer = items[-1]
+    chunks, answer = collect(engine.stream_answer("Anything?", hits(NORTH.passages[2])))
+    assert chunks == ["The built-in ", "answer."]
     assert answer.engine == FALLBACK_ENGINE and answer.text == "The built-in answer."
     assert answer.notes[0] == (
         f"The model at {engine.llm.endpoint} could not be reached (connection refused) "
         "after 1 retry; answered with the built-in engine."
     )
+
+
+def test_failure_after_prose_was_shown_returns_the_builtin_answer_without_streaming_it(engine, fake_openai):
+    fake_openai.script(reply(f"Staff could not see each other's systems [p:{P3}].", usage=(300, 20)))
+    fake_openai.default = error(500)  # the structured retry for the missing citations fails
+    chunks, answer = collect(engine.stream_answer("Can staff see records?", hits(NORTH.passages[2])))
+    assert "".join(chunks) == "Staff could not see each other's systems [1]."
+    assert engine.fallback.calls == ["answer"]
+    assert answer.engine == FALLBACK_ENGINE and answer.text == "The built-in answer."
+    assert answer.usage == TokenUsage(prompt_tokens=300, completion_tokens=20)
+
+
+def test_answer_stream_gives_the_chunks_then_the_answer(engine, fake_openai):
+    fake_openai.script(
+        reply(f"Sharing was inconsistent [p:{P3}].\nCitations: " + json.dumps({"citations": [cite(P3, QUOTE3)]}))
+    )
+    items = list(engine.answer_stream("How is sharing?", hits(NORTH.passages[2])))
+    answer = items[-1]
+    assert isinstance(answer, Answer) and "".join(str(i) for i in items[:-1]).strip() == "Sharing was inconsistent [1]."
+    assert answer.text == "Sharing was inconsistent [1]." and answer.citations[0].verified
+
+
+def test_engines_declare_refining_as_an_optional_capability(engine, taxonomy, playbook):
+    from assistant.engines import BuiltinEngine
+
+    builtin = BuiltinEngine(taxonomy, playbook)
+    assert isinstance(engine, Engine) and isinstance(engine, Refiner)
+    assert isinstance(builtin, Engine) and not isinstance(builtin, Refiner)
 
 
 # -- prompt injection ----------------------------------------------------------
@@ -664,7 +695,7 @@ def test_get_engine_on_seed_reports_verifies_and_falls_back_to_the_real_builtin(
         update={"engine": "openai", "openai_base_url": fake_openai.base_url, "timeout_s": 5.0, "max_retries": 0}
     )
     engine = get_engine(s, taxonomy, playbook)
-    assert engine.name == f"openai:{s.model}"
+    assert isinstance(engine, OpenAIEngine) and engine.name == f"openai:{s.model}"
     report, other = seed_reports
     passage = report.key_findings()[0]
     sentence = passage.sentence_texts()[0]

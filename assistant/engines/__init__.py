@@ -2,20 +2,23 @@
 
 ``BuiltinEngine`` (offline, deterministic) is always available; the
 OpenAI-compatible engine is used only when settings ask for it and an endpoint
-is configured, and it falls back to the built-in engine itself.
+is configured, and it falls back to the built-in engine itself. Refining a plan
+from an instruction in words is an optional capability (``Refiner``): check it
+with ``isinstance(engine, Refiner)``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from typing import Protocol, runtime_checkable
 
 from ..models import ActionPlan, Answer, Report, ReportFindings, SearchHit
 from ..playbook import Playbook
 from ..settings import Settings
+from ..themes import Taxonomy
 from .builtin import BuiltinEngine
 
-__all__ = ["Engine", "BuiltinEngine", "get_engine", "NOT_CONFIGURED"]
+__all__ = ["Engine", "Refiner", "BuiltinEngine", "get_engine", "NOT_CONFIGURED"]
 
 NOT_CONFIGURED = (
     "The OpenAI-compatible engine was requested but no endpoint is configured "
@@ -32,17 +35,33 @@ class Engine(Protocol):
     def findings(self, report: Report) -> ReportFindings: ...
 
     def plan(
-        self, report: Report, findings: ReportFindings, others: Sequence[tuple[Report, ReportFindings]]
+        self, report: Report, findings: ReportFindings, others: Sequence[tuple[Report, ReportFindings]] = ()
     ) -> ActionPlan: ...
 
     def answer(self, question: str, hits: list[SearchHit]) -> Answer: ...
 
+    def stream_answer(self, question: str, hits: list[SearchHit]) -> Generator[str, None, Answer]:
+        """Text chunks as they come (for ``st.write_stream``); the ``Answer`` is the generator's return value.
+
+        ``answer = yield from engine.stream_answer(...)`` passes the chunks on and keeps the answer.
+        """
+        ...
+
     def answer_stream(self, question: str, hits: list[SearchHit]) -> Iterator[str | Answer]:
-        """Text chunks (for ``st.write_stream``), then the final ``Answer`` last."""
+        """The older form of ``stream_answer``: the chunks, then the ``Answer`` as the last item."""
         ...
 
 
-def get_engine(settings: Settings, taxonomy, playbook: Playbook) -> Engine:
+@runtime_checkable
+class Refiner(Protocol):
+    """An engine that can apply a change to a plan asked for in words the plan editor does not parse."""
+
+    def refine(self, plan: ActionPlan, instruction: str) -> ActionPlan | None:
+        """The revised plan; ``None`` when the instruction does not apply to it."""
+        ...
+
+
+def get_engine(settings: Settings, taxonomy: Taxonomy, playbook: Playbook) -> Engine:
     """The built-in engine, or the OpenAI-compatible one (falling back to built-in) when configured."""
     if settings.engine != "openai":
         return BuiltinEngine(taxonomy, playbook)

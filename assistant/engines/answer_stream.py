@@ -4,15 +4,22 @@ The model writes its answer as prose with ``[p:<passage id>]`` markers, then a
 ``Citations:`` line with a JSON block of the quotes. ``AnswerStream`` turns the
 chunks into what is safe to show at once (markers as ``[1]``, ``[2]``... by
 first appearance; markers to passages it was not given dropped) and keeps the
-citations block aside for checking.
+citations block aside for checking. A stream of text chunks returns its result
+(an ``Answer``, a ``TokenUsage``) as the generator's return value: ``collect`` runs
+one to its end for the chunks and the result, ``answer_last`` gives the older
+"answer as the last item" form.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Generator, Iterator
+from typing import TypeVar
 
-from ..models import Citation
+from ..models import Answer, Citation
+
+Y = TypeVar("Y")
+R = TypeVar("R")
 
 _MARKER = re.compile(r"([ \t]*)((?:\[\s*p:\s*[^\]]+?\s*\])+)", re.I)
 _MARKER_IDS = re.compile(r"\[\s*p:\s*([^\]]+?)\s*\]", re.I)
@@ -38,6 +45,22 @@ def _markers(text: str, render: Callable[[str], str | None]) -> str:
         return match.group(1) + "".join(kept) if kept else ""
 
     return _MARKER.sub(sub, text)
+
+
+def collect(stream: Generator[Y, None, R]) -> tuple[list[Y], R]:
+    """Run ``stream`` to its end: what it yielded, and what it returned."""
+    items: list[Y] = []
+    while True:
+        try:
+            items.append(next(stream))
+        except StopIteration as stop:
+            return items, stop.value
+
+
+def answer_last(stream: Generator[str, None, Answer]) -> Iterator[str | Answer]:
+    """The chunks of ``stream``, then the ``Answer`` it returns as the last item."""
+    answer = yield from stream
+    yield answer
 
 
 class AnswerStream:
@@ -77,9 +100,28 @@ class AnswerStream:
         out, self._pending = self._pending, ""
         return self._emit(out)
 
+    def shown(self, chunks: Generator[str, None, R]) -> Generator[str, None, R]:
+        """What is safe to show of ``chunks`` as they come (``feed``, then ``finish``); returns what they return."""
+        while True:
+            try:
+                chunk = next(chunks)
+            except StopIteration as stop:
+                result = stop.value
+                break
+            if shown := self.feed(chunk):
+                yield shown
+        if rest := self.finish():
+            yield rest
+        return result
+
     @property
     def marked(self) -> bool:
         return bool(self.order)
+
+    @property
+    def started(self) -> bool:
+        """Whether any prose has been shown."""
+        return bool(self._raw)
 
     @property
     def raw(self) -> str:

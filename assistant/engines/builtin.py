@@ -9,8 +9,9 @@ sentence is relevant enough the answer says so and shows the nearest passages.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from ..citations import verify
 from ..findings import find_findings
@@ -18,6 +19,8 @@ from ..models import ActionPlan, Answer, Citation, Passage, Report, ReportFindin
 from ..planner import draft_plan
 from ..playbook import Playbook
 from ..text import escape_markdown
+from ..themes import Taxonomy
+from .answer_stream import answer_last
 
 #: A sentence is relevant when it holds at least this share of the question's words...
 MIN_COVERAGE = 0.5
@@ -30,6 +33,9 @@ NEAREST = 3
 ANSWER_INTRO = "Here is what the reports say:"
 NOT_DIRECT = "The reports don't say this directly; the nearest passages are:"
 NOTHING_FOUND = "The reports don't say anything about this: no passage matched the question."
+
+
+N = TypeVar("N", ReportFindings, ActionPlan, Answer)
 
 
 @dataclass(frozen=True)
@@ -47,7 +53,7 @@ class BuiltinEngine:
 
     name = "builtin"
 
-    def __init__(self, taxonomy, playbook: Playbook, *, notice: str | None = None):
+    def __init__(self, taxonomy: Taxonomy, playbook: Playbook, *, notice: str | None = None):
         self.taxonomy = taxonomy
         self.playbook = playbook
         self.notice = notice
@@ -63,7 +69,7 @@ class BuiltinEngine:
     ) -> ActionPlan:
         return self._noted(draft_plan(report, findings, list(others), self.playbook, self.taxonomy))
 
-    def _noted(self, result):
+    def _noted(self, result: N) -> N:
         if self.notice and self.notice not in result.notes:
             result.notes.insert(0, self.notice)
         return result
@@ -95,11 +101,14 @@ class BuiltinEngine:
             lines.append(f"- **{where}:** “{escape_markdown(s.text)}” [{len(citations)}]")
         return self._noted(Answer(text="\n".join(lines), citations=citations, engine=self.name))
 
-    def answer_stream(self, question: str, hits: list[SearchHit]) -> Iterator[str | Answer]:
-        """The answer's text in word-sized chunks, then the ``Answer`` itself."""
+    def stream_answer(self, question: str, hits: list[SearchHit]) -> Generator[str, None, Answer]:
+        """The answer's text in word-sized chunks; returns the ``Answer`` itself."""
         answer = self.answer(question, hits)
         yield from re.findall(r"\S+\s*|\s+", answer.text)
-        yield answer
+        return answer
+
+    def answer_stream(self, question: str, hits: list[SearchHit]) -> Iterator[str | Answer]:
+        return answer_last(self.stream_answer(question, hits))
 
     def _asked(self, question: str, hits: list[SearchHit]) -> frozenset[str]:
         """The question's content words, without the names of the authorities and statements searched."""

@@ -20,13 +20,14 @@ import json
 import logging
 import re
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from functools import partial
+from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import openai
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage
 from langchain_openai import ChatOpenAI
 from pydantic import BaseModel, SecretStr, ValidationError
 
@@ -36,6 +37,7 @@ from ..settings import Settings
 log = logging.getLogger(__name__)
 
 T = TypeVar("T", bound=BaseModel)
+V = TypeVar("V")
 
 #: Sent when a base URL is set without a key: local servers ignore it.
 PLACEHOLDER_KEY = "not-needed"
@@ -162,7 +164,7 @@ class LLM:
         attempts = 2 if retry else 1
         for attempt in range(attempts):
             try:
-                reply = self._call(lambda: self._invoke_json(history))
+                reply = self._call(partial(self._invoke_json, history))
             except LLMError as err:
                 raise LLMError(err.reason, usage + err.usage) from err
             usage += usage_of(reply)
@@ -184,8 +186,8 @@ class LLM:
             usage,
         )
 
-    def stream(self, messages: Sequence[BaseMessage]) -> Iterator[str | TokenUsage]:
-        """Text chunks as the model writes them, then the ``TokenUsage`` last.
+    def stream(self, messages: Sequence[BaseMessage]) -> Generator[str, None, TokenUsage]:
+        """Text chunks as the model writes them; returns the ``TokenUsage``.
 
         Failures before the first chunk are retried; a failure mid-stream raises
         ``LLMError`` (the caller has already shown part of the text).
@@ -201,7 +203,7 @@ class LLM:
                     yield chunk.text
         except (openai.APIError, ValueError, KeyError, TypeError) as err:
             raise LLMError(f"stopped answering mid-reply ({self._describe(err, 0)})", usage) from err
-        yield usage
+        return usage
 
     # -- calls -------------------------------------------------------------
 
@@ -211,14 +213,14 @@ class LLM:
         return self._chat
 
     def _invoke_json(self, messages: list[BaseMessage]) -> AIMessage:
-        extra = {"response_format": {"type": "json_object"}} if self._extras else {}
+        extra: dict[str, Any] = {"response_format": {"type": "json_object"}} if self._extras else {}
         return self._chat_model().invoke(messages, **extra)
 
-    def _open_stream(self, messages: Sequence[BaseMessage]):
+    def _open_stream(self, messages: Sequence[BaseMessage]) -> tuple[AIMessageChunk | None, Iterator[AIMessageChunk]]:
         chunks = iter(self._chat_model().stream(list(messages), stream_usage=self._extras))
         return next(chunks, None), chunks
 
-    def _call(self, fn: Callable[[], T]) -> T:
+    def _call(self, fn: Callable[[], V]) -> V:
         """``fn()`` with retries; any failure that remains becomes ``LLMError``."""
         attempt = 0
         while True:

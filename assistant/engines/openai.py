@@ -17,9 +17,9 @@ says so in its notes and ``engine`` field.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterator, Mapping, Sequence
 from difflib import SequenceMatcher
-from typing import Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -46,7 +46,7 @@ from ..playbook import Playbook
 from ..settings import Settings
 from ..text import fold
 from ..themes import Taxonomy
-from .answer_stream import AnswerStream
+from .answer_stream import AnswerStream, answer_last, collect
 from .llm import LLM, LLMError, parse_json
 from .prompting import (
     finding_block,
@@ -59,6 +59,9 @@ from .prompting import (
     report_slots,
     taxonomy_text,
 )
+
+if TYPE_CHECKING:  # pragma: no cover
+    from . import Engine
 
 log = logging.getLogger(__name__)
 
@@ -198,6 +201,88 @@ def _removed_note(count: int) -> list[str]:
     ]
 
 
+def checked_findings(report: Report, out: FindingsOut, taxonomy: Taxonomy) -> ReportFindings:
+    """The model's findings whose quotes verify, numbered; the others dropped with a note."""
+    passages = {p.id: p for p in report.passages}
+    findings: list[Finding] = []
+    notes: list[str] = []
+    removed = 0
+    counts = {"shortfall": 0, "strength": 0}
+    for f in out.findings:
+        citations, dropped = checked(f.citations, passages)
+        removed += dropped
+        if not citations:
+            notes.append(
+                f"Dropped a {f.kind} the model drafted because none of its quotes could be "
+                f"verified against the report: \u201c{f.summary.strip()}\u201d"
+            )
+            continue
+        counts[f.kind] += 1
+        prefix = "s" if f.kind == "shortfall" else "g"
+        findings.append(
+            Finding(
+                id=f"{report.id}/{prefix}{counts[f.kind]:02d}",
+                report_id=report.id,
+                kind=f.kind,
+                theme=checked_theme(taxonomy, f.theme, f.summary, citations),
+                summary=f.summary.strip(),
+                citations=citations,
+            )
+        )
+    return ReportFindings(
+        report_id=report.id,
+        authority=report.authority,
+        quality_statement=report.quality_statement,
+        score=report.score,
+        findings=findings,
+        notes=_removed_note(removed) + notes,
+    )
+
+
+def checked_good_practice(
+    drafted: list[GoodPracticeOut], examples: Mapping[str, Passage]
+) -> tuple[list[GoodPractice], int]:
+    """The drafted good practice whose quotes verify against ``examples``, and how many quotes were removed."""
+    out, removed = [], 0
+    for g in drafted:
+        citations, dropped = checked(g.citations, examples)
+        removed += dropped
+        if citations:
+            source = examples[citations[0].passage_id]
+            out.append(
+                GoodPractice(
+                    authority=source.authority,
+                    report_id=source.report_id,
+                    summary=g.summary.strip(),
+                    citations=citations,
+                )
+            )
+    return out, removed
+
+
+def checked_theme(
+    taxonomy: Taxonomy, proposed: str, text: str, citations: list[Citation], default: str | None = None
+) -> str:
+    """The model's theme id when the taxonomy knows it; else the best match for the text."""
+    known = {*taxonomy.ids, taxonomy.fallback.id}
+    proposed = proposed.strip()
+    if proposed in known:
+        return proposed
+    return default or taxonomy.best(text, [c.quote for c in citations])
+
+
+def refined(plan: ActionPlan, out: RefineOut, usage: TokenUsage) -> ActionPlan | None:
+    """``plan`` with the model's edits and removals; ``None`` when it made none that apply."""
+    edits = {e.id: e.fields() for e in out.changed if plan.action(e.id) and e.fields()}
+    removed = {i for i in out.removed if plan.action(i)}
+    if not out.applicable or not (edits or removed):
+        return None
+    actions = [a.model_copy(update=edits.get(a.id, {})) for a in plan.actions if a.id not in removed]
+    new = plan.model_copy(deep=True, update={"actions": actions, "usage": (plan.usage or TokenUsage()) + usage})
+    new.renumber()
+    return new
+
+
 # --------------------------------------------------------------------------- the engine
 
 
@@ -209,7 +294,7 @@ class OpenAIEngine:
         settings: Settings,
         taxonomy: Taxonomy,
         playbook: Playbook,
-        fallback: Any,
+        fallback: Engine,
         *,
         llm: LLM | None = None,
     ):
@@ -235,48 +320,12 @@ class OpenAIEngine:
         except LLMError as err:
             result = self.fallback.findings(report)
             return result.model_copy(update={"notes": [self._notice(err), *result.notes]})
-        return self._checked_findings(report, out)
-
-    def _checked_findings(self, report: Report, out: FindingsOut) -> ReportFindings:
-        passages = {p.id: p for p in report.passages}
-        findings: list[Finding] = []
-        notes: list[str] = []
-        removed = 0
-        counts = {"shortfall": 0, "strength": 0}
-        for f in out.findings:
-            citations, dropped = checked(f.citations, passages)
-            removed += dropped
-            if not citations:
-                notes.append(
-                    f"Dropped a {f.kind} the model drafted because none of its quotes could be "
-                    f"verified against the report: \u201c{f.summary.strip()}\u201d"
-                )
-                continue
-            counts[f.kind] += 1
-            prefix = "s" if f.kind == "shortfall" else "g"
-            findings.append(
-                Finding(
-                    id=f"{report.id}/{prefix}{counts[f.kind]:02d}",
-                    report_id=report.id,
-                    kind=f.kind,
-                    theme=self._theme(f.theme, f.summary, citations),
-                    summary=f.summary.strip(),
-                    citations=citations,
-                )
-            )
-        return ReportFindings(
-            report_id=report.id,
-            authority=report.authority,
-            quality_statement=report.quality_statement,
-            score=report.score,
-            findings=findings,
-            notes=_removed_note(removed) + notes,
-        )
+        return checked_findings(report, out, self.taxonomy)
 
     # -- plans ---------------------------------------------------------------
 
     def plan(
-        self, report: Report, findings: ReportFindings, others: list[tuple[Report, ReportFindings]] | None = None
+        self, report: Report, findings: ReportFindings, others: Sequence[tuple[Report, ReportFindings]] = ()
     ) -> ActionPlan:
         shortfalls = [f for f in findings.findings if f.kind == "shortfall"]
         if not shortfalls:
@@ -288,7 +337,7 @@ class OpenAIEngine:
                     )
                 ],
             )
-        examples = self._good_practice_passages(report, shortfalls, others or [])
+        examples = self._good_practice_passages(report, shortfalls, list(others))
         prompt = self._messages(
             "actions",
             **report_slots(report),
@@ -300,7 +349,7 @@ class OpenAIEngine:
         try:
             out, usage = self.llm.complete_json(prompt, ActionsOut)
         except LLMError as err:
-            plan = self.fallback.plan(report, findings, others or [])
+            plan = self.fallback.plan(report, findings, others)
             return plan.model_copy(
                 update={
                     "engine": FALLBACK_ENGINE,
@@ -331,10 +380,10 @@ class OpenAIEngine:
                     )
                 )
                 continue
-            good_practice, dropped = self._good_practice(a.good_practice, examples)
+            good_practice, dropped = checked_good_practice(a.good_practice, examples)
             removed += dropped
             default = by_id[ids[0]].theme if ids else None
-            theme = self._theme(a.theme, f"{a.title} {a.action}", evidence, default=default)
+            theme = checked_theme(self.taxonomy, a.theme, f"{a.title} {a.action}", evidence, default=default)
             action = Action(
                 id="A0",
                 title=a.title.strip(),
@@ -365,25 +414,6 @@ class OpenAIEngine:
         # the same shape as the built-in plan: workstreams, measures with baselines, milestones, governance
         return structure_plan(plan, report, self.playbook, self.taxonomy, workstream_titles=workstreams)
 
-    def _good_practice(
-        self, drafted: list[GoodPracticeOut], examples: Mapping[str, Passage]
-    ) -> tuple[list[GoodPractice], int]:
-        out, removed = [], 0
-        for g in drafted:
-            citations, dropped = checked(g.citations, examples)
-            removed += dropped
-            if citations:
-                source = examples[citations[0].passage_id]
-                out.append(
-                    GoodPractice(
-                        authority=source.authority,
-                        report_id=source.report_id,
-                        summary=g.summary.strip(),
-                        citations=citations,
-                    )
-                )
-        return out, removed
-
     def _add_unless_duplicate(self, plan: ActionPlan, action: Action) -> None:
         text = fold(f"{action.title} {action.action}").lower()
         for kept in plan.actions:
@@ -397,7 +427,10 @@ class OpenAIEngine:
     def _good_practice_passages(
         self, report: Report, shortfalls: list[Finding], others: list[tuple[Report, ReportFindings]]
     ) -> dict[str, tuple[Passage, str, str]]:
-        """The passages ``good_practice.good_practice`` cites for each shortfall theme: id -> (passage, theme, summary)."""
+        """The passages ``good_practice.good_practice`` cites for each shortfall theme.
+
+        Keyed by passage id: (passage, theme, the good practice's summary).
+        """
         reports = {other.id: other for other, _ in others}
         out: dict[str, tuple[Passage, str, str]] = {}
         for theme in dict.fromkeys(f.theme for f in shortfalls):
@@ -412,7 +445,10 @@ class OpenAIEngine:
                 limit=GOOD_PRACTICE_PER_THEME,
             )
             for gp in found:
-                passages = {p.id: p for p in reports[gp.report_id].passages}
+                source = reports.get(gp.report_id or "")
+                if source is None:
+                    continue
+                passages = {p.id: p for p in source.passages}
                 for c in gp.citations:
                     out.setdefault(c.passage_id, (passages[c.passage_id], theme, gp.summary))
         return out
@@ -420,46 +456,35 @@ class OpenAIEngine:
     # -- answers -------------------------------------------------------------
 
     def answer(self, question: str, hits: list[SearchHit]) -> Answer:
-        final = None
-        for item in self.answer_stream(question, hits):
-            if isinstance(item, Answer):
-                final = item
-        return final
+        return collect(self.stream_answer(question, hits))[1]
 
-    def answer_stream(self, question: str, hits: list[SearchHit]) -> Iterator[str | Answer]:
+    def stream_answer(self, question: str, hits: list[SearchHit]) -> Generator[str, None, Answer]:
         passages = {h.passage.id: h.passage for h in hits}
         prompt = self._messages("answer", passages=passages_text(list(passages.values())), question=question)
         stream = AnswerStream(set(passages))
         usage = TokenUsage()
-        started = False
         try:
-            for item in self.llm.stream(prompt):
-                if isinstance(item, TokenUsage):
-                    usage += item
-                    continue
-                shown = stream.feed(item)
-                if shown:
-                    started = True
-                    yield shown
-            rest = stream.finish()
-            if rest:
-                yield rest
+            usage = yield from stream.shown(self.llm.stream(prompt))
             quotes, repair_usage = self._answer_quotes(prompt, stream)
         except LLMError as err:
-            yield from self._fallback_answer(question, hits, err, usage + err.usage, stream_it=not started)
-            return
+            return (
+                yield from self._fallback_answer(question, hits, err, usage + err.usage, stream_it=not stream.started)
+            )
         citations, removed = checked(quotes, passages)
         citations = stream.ordered(citations)
         notes = _removed_note(removed)
         if quotes and not citations:
             notes.append("None of the model's citations could be verified against the passages, so none is shown.")
-        yield Answer(
+        return Answer(
             text=stream.text(citations),
             citations=citations,
             engine=self.name,
             notes=notes,
             usage=usage + repair_usage,
         )
+
+    def answer_stream(self, question: str, hits: list[SearchHit]) -> Iterator[str | Answer]:
+        return answer_last(self.stream_answer(question, hits))
 
     def _answer_quotes(self, prompt: list[BaseMessage], stream: AnswerStream) -> tuple[list[QuoteOut], TokenUsage]:
         """The quotes of the citations block; one structured retry when it is missing or broken."""
@@ -480,19 +505,19 @@ class OpenAIEngine:
 
     def _fallback_answer(
         self, question: str, hits: list[SearchHit], err: LLMError, usage: TokenUsage, *, stream_it: bool
-    ) -> Iterator[str | Answer]:
-        items = self.fallback.answer_stream(question, hits) if stream_it else [self.fallback.answer(question, hits)]
-        for item in items:
-            if isinstance(item, Answer):
-                yield item.model_copy(
-                    update={
-                        "engine": FALLBACK_ENGINE,
-                        "notes": [self._notice(err), *item.notes],
-                        "usage": usage if usage.total_tokens else item.usage,
-                    }
-                )
-            else:
-                yield item
+    ) -> Generator[str, None, Answer]:
+        """The built-in engine's answer, streamed unless part of the model's answer was already shown."""
+        if stream_it:
+            answer = yield from self.fallback.stream_answer(question, hits)
+        else:
+            answer = self.fallback.answer(question, hits)
+        return answer.model_copy(
+            update={
+                "engine": FALLBACK_ENGINE,
+                "notes": [self._notice(err), *answer.notes],
+                "usage": usage if usage.total_tokens else answer.usage,
+            }
+        )
 
     # -- refinement ----------------------------------------------------------
 
@@ -519,18 +544,7 @@ class OpenAIEngine:
         except LLMError as err:
             note = f"The model at {self.llm.endpoint} {err.reason}; the plan was not changed."
             return plan.model_copy(deep=True, update={"notes": [*plan.notes, note]})
-        return self._refined(plan, out, usage)
-
-    @staticmethod
-    def _refined(plan: ActionPlan, out: RefineOut, usage: TokenUsage) -> ActionPlan | None:
-        edits = {e.id: e.fields() for e in out.changed if plan.action(e.id) and e.fields()}
-        removed = {i for i in out.removed if plan.action(i)}
-        if not out.applicable or not (edits or removed):
-            return None
-        actions = [a.model_copy(update=edits.get(a.id, {})) for a in plan.actions if a.id not in removed]
-        new = plan.model_copy(deep=True, update={"actions": actions, "usage": (plan.usage or TokenUsage()) + usage})
-        new.renumber()
-        return new
+        return refined(plan, out, usage)
 
     # -- helpers -------------------------------------------------------------
 
@@ -549,11 +563,3 @@ class OpenAIEngine:
             engine=self.name,
             notes=notes,
         )
-
-    def _theme(self, proposed: str, text: str, citations: list[Citation], default: str | None = None) -> str:
-        """The model's theme id when the taxonomy knows it; else the best match for the text."""
-        known = {*self.taxonomy.ids, self.taxonomy.fallback.id}
-        proposed = proposed.strip()
-        if proposed in known:
-            return proposed
-        return default or self.taxonomy.best(text, [c.quote for c in citations])

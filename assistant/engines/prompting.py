@@ -71,7 +71,12 @@ def attribute(value: object) -> str:
 
 def passage_block(p: Passage, **extra: object) -> str:
     """One passage as a delimited ``<passage>`` element the model can cite by id."""
-    attrs = {"id": p.id, "authority": p.authority, "statement": p.quality_statement, "section": p.section}
+    attrs: dict[str, object] = {
+        "id": p.id,
+        "authority": p.authority,
+        "statement": p.quality_statement,
+        "section": p.section,
+    }
     if p.subheading:
         attrs["subheading"] = p.subheading
     attrs.update({k: v for k, v in extra.items() if v})
