@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -54,7 +54,8 @@ def load_yaml(
     if not path.is_file():
         raise error(f"{path}: not found")
     key = tuple(sorted((extra or {}).items(), key=lambda kv: kv[0]))
-    return _cached(path.resolve(), path.stat().st_mtime_ns, model, error, key)
+    # An exception class is hashable, but typeshed's ``Hashable`` check trips on ``Exception.__hash__``.
+    return _cached(path.resolve(), path.stat().st_mtime_ns, model, cast(Any, error), key)
 
 
 @lru_cache(maxsize=32)

@@ -12,6 +12,7 @@ from difflib import get_close_matches
 
 from .models import Report
 from .text import WORD, fold, words
+from .themes import Taxonomy
 
 # Words that name a kind of authority rather than one authority.
 _GENERIC = {
@@ -124,7 +125,7 @@ class Entities:
     ("Durham"), prefixes of those words ("Glos"), and close misspellings.
     """
 
-    def __init__(self, reports: list[Report], taxonomy):
+    def __init__(self, reports: list[Report], taxonomy: Taxonomy):
         self.reports = reports
         self.taxonomy = taxonomy
         self.authorities = sorted({r.authority for r in reports})

@@ -84,7 +84,7 @@ class Metric(BaseModel):
     maximum: bool = Field(default=False, description="the threshold is an upper bound")
     detail: str = ""
 
-    @computed_field
+    @computed_field  # type: ignore[prop-decorator]  # pydantic's documented form; mypy cannot see through it
     @property
     def passed(self) -> bool:
         if self.value is None:
@@ -106,7 +106,7 @@ class EvalResult(BaseModel):
     reports: list[ReportEval] = Field(default_factory=list)
     errors: list[str] = Field(default_factory=list, description="gold that does not fit the reports")
 
-    @computed_field
+    @computed_field  # type: ignore[prop-decorator]  # pydantic's documented form; mypy cannot see through it
     @property
     def passed(self) -> bool:
         return not self.errors and all(m.passed for m in self.metrics)

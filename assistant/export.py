@@ -21,6 +21,7 @@ from PIL import Image, ImageDraw, ImageFont
 from .models import Action, ActionPlan, Citation, Governance, Passage, ReportFindings, Workstream, format_date
 from .reports import SCORE_LABELS
 from .text import escape_markdown
+from .themes import Taxonomy
 
 UNVERIFIED = "(unverified)"
 SECTION_NAMES = {
@@ -73,7 +74,7 @@ def engine_name(engine: str) -> str:
     return "the built-in engine" if engine == "builtin" else engine
 
 
-def theme_name(theme: str, taxonomy=None) -> str:
+def theme_name(theme: str, taxonomy: Taxonomy | None = None) -> str:
     """A theme's label from the taxonomy when given, else its id made readable."""
     return taxonomy.label(theme) if taxonomy is not None else theme.replace("_", " ").capitalize()
 
@@ -126,7 +127,7 @@ def to_markdown(
     plan: ActionPlan,
     passages: Mapping[str, Passage] | None = None,
     *,
-    taxonomy=None,
+    taxonomy: Taxonomy | None = None,
     today: date | None = None,
 ) -> str:
     """The plan as Markdown a leader can paste into a cabinet paper, with footnoted sources.
@@ -292,7 +293,7 @@ def _blockquote(paragraphs: list[str], indent: str = "") -> list[str]:
     return lines
 
 
-def _action_markdown(a: Action, sources: _Sources, taxonomy, level: int = 3) -> list[str]:
+def _action_markdown(a: Action, sources: _Sources, taxonomy: Taxonomy | None, level: int = 3) -> list[str]:
     esc = escape_markdown
     lines = [f"{'#' * level} {esc(a.id)}. {esc(a.title)}", ""]
     lines += [f"**Shortfall it answers** ({esc(theme_name(a.theme, taxonomy))}):", ""]
@@ -392,7 +393,7 @@ def to_docx(
     plan: ActionPlan,
     passages: Mapping[str, Passage] | None = None,
     *,
-    taxonomy=None,
+    taxonomy: Taxonomy | None = None,
     today: date | None = None,
 ) -> bytes:
     """The plan as a Word document: plan on a page, timeline image, workstreams and actions,
@@ -452,7 +453,7 @@ def to_docx(
     return buf.getvalue()
 
 
-def _workstreams_docx(doc, plan: ActionPlan, sources: _Sources, taxonomy) -> None:
+def _workstreams_docx(doc, plan: ActionPlan, sources: _Sources, taxonomy: Taxonomy | None) -> None:
     doc.add_heading("Workstreams", level=1)
     for w in plan.workstreams:
         doc.add_heading(_x(f"{w.id}. {w.title}"), level=2)
@@ -506,7 +507,7 @@ def _labelled(doc, label: str, text: str) -> None:
     p.add_run(_x(text))
 
 
-def _action_docx(doc, a: Action, sources: _Sources, taxonomy, level: int = 2) -> None:
+def _action_docx(doc, a: Action, sources: _Sources, taxonomy: Taxonomy | None, level: int = 2) -> None:
     doc.add_heading(_x(f"{a.id}. {a.title}"), level=level)
     doc.add_paragraph().add_run(_x(f"Shortfall it answers ({theme_name(a.theme, taxonomy)}):")).bold = True
     for c in a.evidence:
@@ -589,7 +590,7 @@ def timeline_png(plan: ActionPlan) -> bytes:
 # --------------------------------------------------------------------------- findings
 
 
-def findings_to_markdown(results: Iterable[ReportFindings], taxonomy=None) -> str:
+def findings_to_markdown(results: Iterable[ReportFindings], taxonomy: Taxonomy | None = None) -> str:
     """Shortfalls and strengths of each report, grouped by theme, each quote with its passage id."""
     esc = escape_markdown
     out: list[str] = []

@@ -119,9 +119,9 @@ class Cues(BaseModel):
     merge_overlap: float = Field(default=0.5, gt=0, le=1)
     merge_overlap_near: float = Field(default=0.2, gt=0, le=1)
 
-    _contrast: re.Pattern[str] | None = PrivateAttr(default=None)
+    _contrast: re.Pattern[str] = PrivateAttr()  # set in model_post_init
     _openers: list[re.Pattern[str]] = PrivateAttr(default_factory=list)
-    _aside: re.Pattern[str] | None = PrivateAttr(default=None)
+    _aside: re.Pattern[str] = PrivateAttr()
     _shortfall: list[tuple[str | None, re.Pattern[str]]] = PrivateAttr(default_factory=list)
     _mitigation: list[tuple[str | None, re.Pattern[str]]] = PrivateAttr(default_factory=list)
     _strength: list[tuple[str | None, re.Pattern[str]]] = PrivateAttr(default_factory=list)

@@ -14,6 +14,7 @@ from .citations import verify_all
 from .models import Citation, Finding, GoodPractice, Report, ReportFindings
 from .phrases import excerpt, lower_initial
 from .playbook import Playbook, default_playbook, theme_label
+from .themes import Taxonomy
 
 #: Most other reports cited as good practice for one action.
 GOOD_PRACTICE_LIMIT = 3
@@ -40,7 +41,7 @@ def good_practice(
     playbook: Playbook | None = None,
     *,
     shortfall: str = "",
-    taxonomy=None,
+    taxonomy: Taxonomy | None = None,
     limit: int = GOOD_PRACTICE_LIMIT,
 ) -> list[GoodPractice]:
     """Strengths on ``theme`` from other authorities' reports, best first, cited verbatim.

@@ -28,6 +28,7 @@ import bm25s
 import chromadb
 import numpy as np
 from bm25s.stopwords import STOPWORDS_EN_PLUS
+from chromadb.api.types import Where
 from chromadb.config import Settings as ChromaSettings
 from langchain_chroma import Chroma
 from langchain_core.embeddings import Embeddings
@@ -371,11 +372,15 @@ class Index:
     def _dense(self, query: str, where: dict[str, str], depth: int, known: dict[str, Passage]) -> list[str]:
         # Queried on the collection itself for ids only: LangChain's similarity search
         # wraps every hit in a Document with text and metadata (~3 ms a query at 20k).
-        conditions = [{f: v} for f, v in where.items()]
+        conditions: list[Where] = [{f: v} for f, v in where.items()]
+        condition: Where | None = None
+        if conditions:
+            condition = conditions[0] if len(conditions) == 1 else {"$and": conditions}
+        embedding: Sequence[float] = self.embedder.embed_query(query)
         found = self._collection.query(
-            query_embeddings=[self.embedder.embed_query(query)],
+            query_embeddings=[embedding],
             n_results=depth,
-            where=None if not conditions else conditions[0] if len(conditions) == 1 else {"$and": conditions},
+            where=condition,
             include=["distances"],
         )
         return [pid for pid in found["ids"][0] if pid in known]

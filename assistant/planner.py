@@ -43,6 +43,7 @@ from .plan_config import InitiativeCues, PlanConfig, load_initiative_cues, load_
 from .playbook import Lever, Playbook, theme_label
 from .schedule import baseline_text, measure_target, milestones, months_of, people_outcome, span_workstreams
 from .text import fold
+from .themes import Taxonomy
 
 PRIORITY_RANK = {"High": 0, "Medium": 1, "Low": 2}
 #: Clause boundaries a quote is cut at, before the words on work under way.
@@ -85,7 +86,7 @@ class _Drafting:
     playbook: Playbook
     config: PlanConfig
     cues: InitiativeCues
-    taxonomy: object
+    taxonomy: Taxonomy
     start: date
     initiatives: list[Initiative]
     passages: dict[str, Passage]
@@ -105,7 +106,7 @@ def draft_plan(
     findings: ReportFindings,
     others: Sequence[tuple[Report, ReportFindings]],
     playbook: Playbook,
-    taxonomy,
+    taxonomy: Taxonomy,
     *,
     start: date | None = None,
     config: PlanConfig | None = None,
@@ -607,7 +608,7 @@ def structure_plan(
     plan: ActionPlan,
     report: Report,
     playbook: Playbook,
-    taxonomy,
+    taxonomy: Taxonomy,
     *,
     workstream_titles: Sequence[str | None] = (),
     start: date | None = None,

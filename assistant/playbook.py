@@ -21,6 +21,7 @@ from .models import Priority
 from .phrases import lower_initial
 from .settings import PROJECT_ROOT
 from .text import terms
+from .themes import Taxonomy
 
 PLAYBOOK_FILE = "playbook.yaml"
 
@@ -291,8 +292,10 @@ def default_playbook() -> Playbook:
     return load_playbook(PROJECT_ROOT / "prompts")
 
 
-def theme_label(taxonomy, playbook: Playbook, theme_id: str) -> str:
+def theme_label(taxonomy: Taxonomy | None, playbook: Playbook, theme_id: str) -> str:
     """The theme's label for use inside a sentence ("data and information sharing")."""
-    known = taxonomy is not None and theme_id in taxonomy.ids
-    label = taxonomy.label(theme_id) if known else playbook.play(theme_id).label
+    if taxonomy is not None and theme_id in taxonomy.ids:
+        label = taxonomy.label(theme_id)
+    else:
+        label = playbook.play(theme_id).label
     return lower_initial(label)

@@ -15,8 +15,10 @@ from datetime import date
 from .entities import WORD
 from .models import RAG, Action, ActionPlan, PlanChange, Priority, Workstream, format_date
 from .plan_config import load_plan_config
+from .playbook import Playbook
 from .schedule import reschedule
 from .text import fold
+from .themes import Taxonomy
 
 
 class RefineError(ValueError):
@@ -112,7 +114,9 @@ def parse_day(text: str, today: date | None = None) -> date:
     return found
 
 
-def apply_instruction(plan: ActionPlan, instruction: str, taxonomy, playbook) -> tuple[ActionPlan, list[PlanChange]]:
+def apply_instruction(
+    plan: ActionPlan, instruction: str, taxonomy: Taxonomy, playbook: Playbook
+) -> tuple[ActionPlan, list[PlanChange]]:
     """Apply one plain-English edit to a copy of ``plan``. Raises ``RefineError`` when it cannot."""
     plan = plan.model_copy(deep=True)
     text = instruction.strip()
@@ -218,7 +222,7 @@ def _clean_value(value: str, drop_article: bool = False) -> str:
     return value[0].upper() + value[1:]
 
 
-def _target(plan: ActionPlan, text: str, taxonomy) -> Action:
+def _target(plan: ActionPlan, text: str, taxonomy: Taxonomy) -> Action:
     """The action an instruction refers to: by number, ordinal, or theme/title words."""
     if not plan.actions:
         raise RefineError("The plan has no actions yet.")
@@ -251,7 +255,7 @@ def _nth(plan: ActionPlan, n: int, ids: str) -> Action:
     return plan.actions[n - 1]
 
 
-def _by_words(plan: ActionPlan, words: str, taxonomy, ids: str) -> Action:
+def _by_words(plan: ActionPlan, words: str, taxonomy: Taxonomy, ids: str) -> Action:
     theme = taxonomy.match(words)
     matches = [a for a in plan.actions if theme and a.theme == theme]
     if not matches:
@@ -267,7 +271,7 @@ def _by_words(plan: ActionPlan, words: str, taxonomy, ids: str) -> Action:
     raise RefineError(f"Several actions match “{words}”: {listed}. Say which by number.")
 
 
-def _add_user_action(plan: ActionPlan, text: str, taxonomy, playbook) -> PlanChange:
+def _add_user_action(plan: ActionPlan, text: str, taxonomy: Taxonomy, playbook: Playbook) -> PlanChange:
     what = _clean_value(text)
     theme = taxonomy.match(what) or taxonomy.fallback.id
     play = playbook.play(theme)
@@ -313,7 +317,7 @@ def _set_start(plan: ActionPlan, value: str) -> tuple[ActionPlan, list[PlanChang
     ]
 
 
-def _workstream_target(plan: ActionPlan, text: str, taxonomy) -> Workstream:
+def _workstream_target(plan: ActionPlan, text: str, taxonomy: Taxonomy) -> Workstream:
     if not plan.workstreams:
         raise RefineError("This plan has no workstreams; refer to an action instead (e.g. *action 2*).")
     ids = ", ".join(f"{w.id} {w.title}" for w in plan.workstreams)
@@ -341,7 +345,7 @@ def _workstream_target(plan: ActionPlan, text: str, taxonomy) -> Workstream:
     raise RefineError(f"Several workstreams match “{words}”: {'; '.join(w.id + ' ' + w.title for w in matches)}.")
 
 
-def _edit_workstream(plan: ActionPlan, text: str, taxonomy) -> PlanChange:
+def _edit_workstream(plan: ActionPlan, text: str, taxonomy: Taxonomy) -> PlanChange:
     """Priority, lead or title of a workstream; a priority change applies to its actions too."""
     w = _workstream_target(plan, text, taxonomy)
     lower = fold(text).lower()

@@ -10,10 +10,22 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal, cast
 
 from pydantic import BaseModel
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, delete, func, select, update
+from sqlalchemy import (
+    CursorResult,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    delete,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .db import Base, engine_for
@@ -128,9 +140,8 @@ class Store:
 
     def _touch(self, conversation_id: str, **values) -> None:
         with self._session() as s, s.begin():
-            done = s.execute(
-                update(ConversationRow).where(ConversationRow.id == conversation_id).values(updated=_now(), **values)
-            )
+            statement = update(ConversationRow).where(ConversationRow.id == conversation_id)
+            done = cast("CursorResult[Any]", s.execute(statement.values(updated=_now(), **values)))
             if done.rowcount == 0:
                 raise KeyError(f"no conversation {conversation_id!r}")
 
@@ -236,7 +247,7 @@ def _conversation(row: ConversationRow) -> Conversation:
 def _message(row: MessageRow) -> Message:
     return Message(
         position=row.position,
-        role=row.role,
+        role=cast(Role, row.role),  # validated by Message
         content=row.content,
         created=row.created,
         turn=ChatTurn.model_validate_json(row.turn) if row.turn else None,

@@ -135,8 +135,8 @@ class Taxonomy(BaseModel):
 
     _by_id: dict[str, Theme] = PrivateAttr(default_factory=dict)
     _order: dict[str, int] = PrivateAttr(default_factory=dict)
-    _cues: _Matcher | None = PrivateAttr(default=None)
-    _words: _Matcher | None = PrivateAttr(default=None)
+    _cues: _Matcher = PrivateAttr()  # set in model_post_init
+    _words: _Matcher = PrivateAttr()
     _cue_tokens: dict[str, frozenset[str]] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")

@@ -82,15 +82,15 @@ def citation_chips(citations: list[Citation], key: str) -> None:
 def action_header(action: Action) -> str:
     label = state.assistant().taxonomy.label(action.theme)
     return (
-        f"**{action.id}. {escape_markdown(action.title)}** · {escape_markdown(label)} · owner: {escape_markdown(action.owner)} · "
-        f"{escape_markdown(action.timescale)} · {action.rag} · {action.priority} priority"
+        f"**{action.id}. {escape_markdown(action.title)}** · {escape_markdown(label)} · "
+        f"owner: {escape_markdown(action.owner)} · {escape_markdown(action.timescale)} · {action.rag} · {action.priority} priority"
     )
 
 
 def action_detail(action: Action, key: str) -> None:
     """Everything about one action, with its evidence and good practice cited."""
     st.markdown(escape_markdown(action.action))
-    for i, c in enumerate(action.evidence, start=1):
+    for c in action.evidence:
         flag = "" if c.verified else " ⚠ *unverified quote*"
         st.markdown(f"> “{escape_markdown(c.quote)}”{flag}")
     citation_chips(action.evidence, f"{key}-ev")
@@ -128,17 +128,18 @@ def render_turn(turn: ChatTurn, key: str, *, show_reply: bool = True) -> None:
 
 
 def _add_buttons(turn: ChatTurn, key: str) -> None:
+    report_id = turn.report_id
+    if report_id is None:  # proposed actions always name their report
+        return
     plan = state.plan()
     for i, action in enumerate(turn.actions, start=1):
-        in_plan = (
-            plan is not None and plan.report_id == turn.report_id and any(same_action(a, action) for a in plan.actions)
-        )
+        in_plan = plan is not None and plan.report_id == report_id and any(same_action(a, action) for a in plan.actions)
         title = escape_markdown(action.title)
         label = f"In the plan: {title}" if in_plan else f"Add to plan: {title}"
         if st.button(
             label, key=f"{key}-add-{i}", disabled=in_plan, icon=":material/check:" if in_plan else ":material/add:"
         ):
-            new, change = state.chat().add_action(plan, action, turn.report_id)
+            new, change = state.chat().add_action(plan, action, report_id)
             state.save_plan(new, change.summary)
             st.toast(escape_markdown(change.summary))
             st.rerun()

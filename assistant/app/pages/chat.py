@@ -43,6 +43,7 @@ if prompt is not None:
         with shown.container(), st.spinner("Reading the reports…"):
             streamed = st.write_stream(iter(stream))
         turn = stream.turn
+        assert turn is not None, "the reply stream sets its turn when it ends"
         if turn.error:
             shown.error(turn.reply)
         elif streamed != turn.reply:  # an engine answer replaced by the honest "the reports don't say"

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from assistant.app import state
 from assistant.app.components import citation_chips
@@ -18,6 +20,15 @@ _DONE = "uploads_done"
 
 st.title("Reports")
 assistant = state.assistant()
+
+
+def _indexing_progress(bar: DeltaGenerator) -> Callable[[int, int], None]:
+    """Shows ``progress(done, total)`` calls on ``bar``."""
+
+    def progress(done_n: int, total: int) -> None:
+        bar.progress(min(done_n / max(total, 1), 1.0), text=f"Indexing passages {done_n}/{total}")
+
+    return progress
 
 
 def _upload() -> None:
@@ -39,11 +50,7 @@ def _upload() -> None:
             continue
         name = escape_markdown(f.name)
         with st.status(f"Reading {name}…", expanded=True) as status:
-            bar = st.progress(0.0, text="Parsing")
-
-            def progress(done_n: int, total: int) -> None:
-                bar.progress(min(done_n / max(total, 1), 1.0), text=f"Indexing passages {done_n}/{total}")
-
+            progress = _indexing_progress(st.progress(0.0, text="Parsing"))
             try:
                 added = assistant.add_upload(f.name, data, progress=progress)
             except ReportError as exc:
@@ -135,7 +142,7 @@ if not reports:
     st.stop()
 _overview(reports)
 labels = {r.id: f"{r.authority}: {r.quality_statement}" for r in reports}
-chosen = st.selectbox("Report", list(labels), format_func=labels.get, key="report-choice")
+chosen = st.selectbox("Report", list(labels), format_func=labels.__getitem__, key="report-choice")
 report = assistant.corpus.report(chosen)
 inferred = [
     name
