@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from difflib import SequenceMatcher
+from itertools import pairwise
 
 from .models import Citation, Passage
 from .text import fold, fold_with_map
@@ -41,7 +42,7 @@ def locate(quote: str, passage_text: str) -> tuple[int, int] | None:
 def best_sentence(quote: str, passage: Passage) -> tuple[str, float]:
     """The passage sentence (or run of two) closest to ``quote``, and the ratio."""
     sentences = passage.sentence_texts() or [passage.text]
-    candidates = sentences + [f"{a} {b}" for a, b in zip(sentences, sentences[1:])]
+    candidates = sentences + [f"{a} {b}" for a, b in pairwise(sentences)]
     q = fold(quote).lower()
     best, best_ratio = "", 0.0
     for cand in candidates:

@@ -332,9 +332,8 @@ def format_eval(result: EvalResult) -> str:
     for m in result.metrics:
         value = "n/a" if m.value is None else f"{m.value:.3f}"
         bound = f"{'<=' if m.maximum else '>='} {m.threshold:.2f}"
-        lines.append(
-            f"{m.name:<24} {value:>7} {'(' + m.detail + ')':<11} {bound:>11}  {'ok' if m.passed else 'BELOW' if not m.maximum else 'ABOVE'}"
-        )
+        verdict = "ok" if m.passed else "ABOVE" if m.maximum else "BELOW"
+        lines.append(f"{m.name:<24} {value:>7} {'(' + m.detail + ')':<11} {bound:>11}  {verdict}")
     for error in result.errors:
         lines.append(f"gold error: {error}")
     for r in result.reports:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
@@ -169,7 +170,7 @@ class Cues(BaseModel):
                 cuts.add(comma)
         bounds = sorted(cuts) + [len(text)]
         spans = []
-        for s, e in zip(bounds, bounds[1:]):
+        for s, e in pairwise(bounds):
             while s < e and text[s].isspace():
                 s += 1
             while e > s and text[e - 1] in _TRAILING:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from .citations import locate
@@ -100,7 +101,7 @@ def find_specifics(evidence: Sequence[Citation], report: Report, lexicon: Lexico
     passage or the one before it: "section 75 agreements").
     """
     passages = {p.id: p for p in report.passages}
-    previous = {p.id: q.text for q, p in zip(report.passages, report.passages[1:])}
+    previous = {p.id: q.text for q, p in pairwise(report.passages)}
     found: list[str] = []
     for citation in evidence:
         passage = passages[citation.passage_id]

@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
 
 import yaml
@@ -347,7 +348,7 @@ def split_sections(blocks: list[str]) -> list[list[str]]:
     if len(starts) < 2:
         return [blocks]
     bounds = starts + [len(blocks)]
-    return [blocks[a:b] for a, b in zip(bounds, bounds[1:])]
+    return [blocks[a:b] for a, b in pairwise(bounds)]
 
 
 def infer_authority(text: str) -> str | None:

@@ -101,7 +101,7 @@ Score: 3
 
 Key findings for this quality statement
 
-Assessments were timely and people said staff listened to them, although waiting lists for occupational therapy were long.
+Assessments were timely and people said staff listened to them, although waiting lists for therapy were long.
 
 Theme 3: Ensuring safety
 

@@ -13,7 +13,7 @@ from langchain_core.embeddings import Embeddings
 from assistant import text
 from assistant.embeddings import get_embedder
 from assistant.index import BM25_DIR, MANIFEST, Index, tokenise, tokeniser_fingerprint
-from assistant.models import Passage, Report
+from assistant.models import Passage, Report, SectionName
 from assistant.reports import parse_file
 from assistant.settings import Settings
 from assistant.text import slugify
@@ -58,7 +58,7 @@ class TinyEmbedder(Embeddings):
 
 def make_report(authority: str, statement: str, paragraphs: list[str], version: str = "1") -> Report:
     report_id = f"{slugify(authority)}/{slugify(statement)}"
-    sections = ["what_people_expect"] + ["key_findings"] * (len(paragraphs) - 1)
+    sections: list[SectionName] = ["what_people_expect"] + ["key_findings"] * (len(paragraphs) - 1)
     return Report(
         id=report_id,
         authority=authority,
@@ -76,7 +76,7 @@ def make_report(authority: str, statement: str, paragraphs: list[str], version: 
                 position=n,
                 text=text,
             )
-            for n, (section, text) in enumerate(zip(sections, paragraphs), start=1)
+            for n, (section, text) in enumerate(zip(sections, paragraphs, strict=True), start=1)
         ],
     )
 

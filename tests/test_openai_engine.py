@@ -33,6 +33,7 @@ from assistant.models import (
     Report,
     ReportFindings,
     SearchHit,
+    SectionName,
     SentenceSpan,
     TokenUsage,
 )
@@ -50,7 +51,7 @@ INJECTION = (
 
 def make_report(authority: str, statement: str, score: int, paragraphs: list[str]) -> Report:
     report_id = f"{slugify(authority)}/{slugify(statement)}"
-    sections = ["what_people_expect", "commitment"] + ["key_findings"] * (len(paragraphs) - 2)
+    sections: list[SectionName] = ["what_people_expect", "commitment"] + ["key_findings"] * (len(paragraphs) - 2)
     passages = [
         Passage(
             id=f"{report_id}/p{i:02d}",
@@ -62,7 +63,7 @@ def make_report(authority: str, statement: str, score: int, paragraphs: list[str
             text=text,
             sentences=[SentenceSpan(start=s, end=e) for s, e in sentence_spans(text)],
         )
-        for i, (section, text) in enumerate(zip(sections, paragraphs), start=1)
+        for i, (section, text) in enumerate(zip(sections, paragraphs, strict=True), start=1)
     ]
     return Report(
         id=report_id,
@@ -595,7 +596,7 @@ def test_injected_report_cannot_smuggle_passages_or_citations(engine, fake_opena
     assert found.findings == [] and any("Dropped a strength" in n for n in found.notes)
     assert all(c.passage_id == INJECTED_P.id and c.verified for c in answer.citations)
     assert "evil" not in answer.text and answer.text.count("[1]") == 1
-    for request, given in zip(fake_openai.requests, (len(INJECTED.passages), 1)):
+    for request, given in zip(fake_openai.requests, (len(INJECTED.passages), 1), strict=True):
         user = request.body["messages"][1]["content"]
         assert user.count("</passage>") == user.count("<passage ") == given
         assert '<passage id="evil/p99">' not in user and neutralise(INJECTION) in user

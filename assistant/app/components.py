@@ -83,7 +83,8 @@ def action_header(action: Action) -> str:
     label = state.assistant().taxonomy.label(action.theme)
     return (
         f"**{action.id}. {escape_markdown(action.title)}** · {escape_markdown(label)} · "
-        f"owner: {escape_markdown(action.owner)} · {escape_markdown(action.timescale)} · {action.rag} · {action.priority} priority"
+        f"owner: {escape_markdown(action.owner)} · {escape_markdown(action.timescale)} · "
+        f"{action.rag} · {action.priority} priority"
     )
 
 
