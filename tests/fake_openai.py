@@ -18,6 +18,7 @@ Use the ``fake_openai`` fixture (tests/conftest.py) with the behaviours here::
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import threading
@@ -28,6 +29,7 @@ from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 Content = str | Callable[[dict], str]
+HOST = "127.0.0.1"
 
 
 @dataclass(frozen=True)
@@ -104,15 +106,14 @@ class FakeOpenAI:
         self._queue: deque[Behaviour] = deque()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server = ThreadingHTTPServer((HOST, 0), self._handler_class())
         self._server.daemon_threads = True
         self._server.block_on_close = False
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,), daemon=True)
 
     @property
     def base_url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/v1"
+        return f"http://{HOST}:{self._server.server_port}/v1"
 
     def script(self, *behaviours: Behaviour) -> FakeOpenAI:
         with self._lock:
@@ -134,77 +135,77 @@ class FakeOpenAI:
             return self._queue.popleft() if self._queue else self.default
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
-        fake = self
+        return type("Handler", (_Handler,), {"fake": self})
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
 
-            def log_message(self, *args) -> None:  # keep test output quiet
-                pass
+class _Handler(BaseHTTPRequestHandler):
+    """Serves one request the way the ``fake`` server's next behaviour says."""
 
-            def do_POST(self) -> None:
-                length = int(self.headers.get("content-length") or 0)
-                try:
-                    body = json.loads(self.rfile.read(length) or b"{}")
-                except json.JSONDecodeError:
-                    body = {}
-                recorded = Recorded(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
-                if self.path.rstrip("/") != "/v1/chat/completions":
-                    self._send_json(404, {"error": {"message": f"no route {self.path}"}})
-                    return
-                behaviour = fake._next(recorded)
-                if behaviour.delay_s and fake._stopping.wait(behaviour.delay_s):
-                    return
-                try:
-                    self._respond(behaviour, body)
-                except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout)
-                    pass
+    protocol_version = "HTTP/1.1"
+    fake: FakeOpenAI
 
-            def _respond(self, b: Behaviour, body: dict) -> None:
-                if b.reject_extras and ("response_format" in body or "stream_options" in body):
-                    b = error(400, "response_format/stream_options are not supported")
-                if b.status != 200:
-                    self._send_json(b.status, {"error": {"message": b.error_message, "type": "fake"}}, b.headers)
-                    return
-                content = b.content(body) if callable(b.content) else b.content
-                if body.get("stream"):
-                    self._stream(content, b.usage, body)
-                else:
-                    self._send_json(200, _completion(body, content, b.usage), b.headers)
+    def log_message(self, *args) -> None:  # keep test output quiet
+        pass
 
-            def _send_json(self, status: int, payload: dict, headers: dict | None = None) -> None:
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(data)))
-                self.send_header("connection", "close")
-                for k, v in (headers or {}).items():
-                    self.send_header(k, v)
-                self.end_headers()
-                self.close_connection = True
-                self.wfile.write(data)
+    def do_POST(self) -> None:
+        length = int(self.headers.get("content-length") or 0)
+        try:
+            body = json.loads(self.rfile.read(length) or b"{}")
+        except json.JSONDecodeError:
+            body = {}
+        recorded = Recorded(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+        if self.path.rstrip("/") != "/v1/chat/completions":
+            self._send_json(404, {"error": {"message": f"no route {self.path}"}})
+            return
+        behaviour = self.fake._next(recorded)
+        if behaviour.delay_s and self.fake._stopping.wait(behaviour.delay_s):
+            return
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the client gave up (timeout)
+            self._respond(behaviour, body)
 
-            def _stream(self, content: str, usage: tuple[int, int], body: dict) -> None:
-                self.send_response(200)
-                self.send_header("content-type", "text/event-stream")
-                self.send_header("connection", "close")
-                self.end_headers()
-                self.close_connection = True
-                model = body.get("model", "fake")
-                self._event(_chunk(model, {"role": "assistant", "content": ""}))
-                for piece in _pieces(content):
-                    self._event(_chunk(model, {"content": piece}))
-                self._event(_chunk(model, {}, finish="stop"))
-                if (body.get("stream_options") or {}).get("include_usage"):
-                    self._event({**_chunk(model, {}), "choices": [], "usage": _usage(usage)})
-                self.wfile.write(b"data: [DONE]\n\n")
-                self.wfile.flush()
+    def _respond(self, b: Behaviour, body: dict) -> None:
+        if b.reject_extras and ("response_format" in body or "stream_options" in body):
+            b = error(400, "response_format/stream_options are not supported")
+        if b.status != 200:
+            self._send_json(b.status, {"error": {"message": b.error_message, "type": "fake"}}, b.headers)
+            return
+        content = b.content(body) if callable(b.content) else b.content
+        if body.get("stream"):
+            self._stream(content, b.usage, body)
+        else:
+            self._send_json(200, _completion(body, content, b.usage), b.headers)
 
-            def _event(self, payload: dict) -> None:
-                self.wfile.write(f"data: {json.dumps(payload)}\n\n".encode())
-                self.wfile.flush()
+    def _send_json(self, status: int, payload: dict, headers: dict | None = None) -> None:
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(data)))
+        self.send_header("connection", "close")
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.close_connection = True
+        self.wfile.write(data)
 
-        return Handler
+    def _stream(self, content: str, usage: tuple[int, int], body: dict) -> None:
+        self.send_response(200)
+        self.send_header("content-type", "text/event-stream")
+        self.send_header("connection", "close")
+        self.end_headers()
+        self.close_connection = True
+        model = body.get("model", "fake")
+        self._event(_chunk(model, {"role": "assistant", "content": ""}))
+        for piece in _pieces(content):
+            self._event(_chunk(model, {"content": piece}))
+        self._event(_chunk(model, {}, finish="stop"))
+        if (body.get("stream_options") or {}).get("include_usage"):
+            self._event({**_chunk(model, {}), "choices": [], "usage": _usage(usage)})
+        self.wfile.write(b"data: [DONE]\n\n")
+        self.wfile.flush()
+
+    def _event(self, payload: dict) -> None:
+        self.wfile.write(f"data: {json.dumps(payload)}\n\n".encode())
+        self.wfile.flush()
 
 
 def _usage(usage: tuple[int, int]) -> dict:
