@@ -262,6 +262,8 @@ def _is_subheading(block: str, nxt: str | None) -> bool:
 
 @dataclass
 class _Draft:
+    """What the walk over a section's blocks has read so far, and where it is."""
+
     title_authority: str | None = None
     statement: QualityStatement | None = None
     score: int | None = None
@@ -272,50 +274,60 @@ class _Draft:
     findings: list[tuple[str | None, str]] = field(default_factory=list)  # (sub-heading, paragraph)
     saw_structure: bool = False
     saw_heading: bool = False  # a "What people expect" / commitment / "Key findings" heading
+    section: SectionName | None = None  # the section heading the walk is under
+    subheading: str | None = None
+
+    def read(self, block: str, nxt: str | None) -> None:
+        """One block (``nxt`` is the one after it): a heading, a metadata line or a paragraph."""
+        k = _key(block)
+        if k in _NOISE:
+            return
+        if k in _SECTIONS or k.rstrip(":") in _SECTIONS:
+            self.section, self.subheading, self.saw_structure, self.saw_heading = _SECTIONS[k], None, True, True
+            return
+        if self._metadata(block) or (_THEME_HEADING.match(block) and len(block.split()) <= 12):
+            return
+        self._content(block, nxt)
+
+    def _metadata(self, block: str) -> bool:
+        """Read a score, score label, quality statement or title line; False when ``block`` is none of them."""
+        folded = fold(block)
+        if (m := _SCORE.match(folded)) and self.score is None:
+            self.score, self.indicative, self.saw_structure = int(m["n"]), bool(m["ind"]), True
+            if m["label"]:
+                self.label = m["label"].strip()
+            return True
+        if (m := _LABEL.match(folded)) and self.section != "key_findings":
+            self.score = self.score or int(m["n"])
+            self.label = m["label"].strip()
+            return True
+        if self.section is None and self.statement is None and (qs := match_statement(block)):
+            self.statement, self.saw_structure = qs, True
+            return True
+        untitled = self.section is None and self.title_authority is None and self.statement is None
+        title = _TITLE.match(folded) if untitled and len(block) < 120 else None
+        if title and not _key(title["name"]).startswith("local authority"):
+            self.title_authority = title["name"].strip(" :-")
+            return True
+        return False
+
+    def _content(self, block: str, nxt: str | None) -> None:
+        if self.section == "what_people_expect":
+            self.expect.append(block)
+        elif self.section == "commitment":
+            self.commitment.append(block)
+        elif self.section == "key_findings" or (self.section is None and self.score is not None and len(block) > 100):
+            self.section = "key_findings"
+            if _is_subheading(block, nxt):
+                self.subheading = block.rstrip(":").strip()
+            else:
+                self.findings.append((self.subheading, block))
 
 
 def _walk(blocks: list[str]) -> _Draft:
     d = _Draft()
-    section: SectionName | None = None
-    subheading: str | None = None
     for i, raw in enumerate(blocks):
-        block = raw.strip()
-        nxt = blocks[i + 1] if i + 1 < len(blocks) else None
-        k = _key(block)
-        if k in _NOISE:
-            continue
-        if k in _SECTIONS or k.rstrip(":") in _SECTIONS:
-            section, subheading, d.saw_structure, d.saw_heading = _SECTIONS[k], None, True, True
-            continue
-        if (m := _SCORE.match(fold(block))) and d.score is None:
-            d.score, d.indicative, d.saw_structure = int(m["n"]), bool(m["ind"]), True
-            if m["label"]:
-                d.label = m["label"].strip()
-            continue
-        if (m := _LABEL.match(fold(block))) and section != "key_findings":
-            d.score = d.score or int(m["n"])
-            d.label = m["label"].strip()
-            continue
-        if section is None and d.statement is None and (qs := match_statement(block)):
-            d.statement, d.saw_structure = qs, True
-            continue
-        if section is None and d.title_authority is None and d.statement is None and len(block) < 120:
-            if (m := _TITLE.match(fold(block))) and not _key(m["name"]).startswith("local authority"):
-                d.title_authority = m["name"].strip(" :-")
-                continue
-        if _THEME_HEADING.match(block) and len(block.split()) <= 12:
-            continue
-        if section == "what_people_expect":
-            d.expect.append(block)
-        elif section == "commitment":
-            d.commitment.append(block)
-        elif section == "key_findings" or (section is None and d.score is not None and len(block) > 100):
-            if section is None:
-                section = "key_findings"
-            if _is_subheading(block, nxt):
-                subheading = block.rstrip(":").strip()
-            else:
-                d.findings.append((subheading, block))
+        d.read(raw.strip(), blocks[i + 1] if i + 1 < len(blocks) else None)
     return d
 
 
@@ -407,6 +419,32 @@ def parse_text(
     of scores has none).
     """
     blocks = _text_blocks(blocks_or_text, markdown=False) if isinstance(blocks_or_text, str) else blocks_or_text
+    d = _structure(blocks, source, whole_file)
+    overrides = overrides or {}
+    full_text = "\n".join(whole_file or blocks)
+    authority, authority_inferred = _authority(d, overrides, full_text, source)
+    statement, statement_inferred = _statement(d, overrides, full_text, source)
+    score = overrides.get("score", d.score)
+    report_id = f"{slugify(authority)}/{slugify(statement)}"
+    return Report(
+        id=report_id,
+        authority=authority,
+        authority_inferred=authority_inferred,
+        quality_statement=statement,
+        statement_inferred=statement_inferred,
+        score=score,
+        label=_score_label(d.label, score),
+        indicative=d.indicative,
+        i_statements=d.expect,
+        commitment=" ".join(d.commitment) or None,
+        source=source,
+        content_hash=content_hash,
+        passages=_passages(d, report_id, authority, statement),
+    )
+
+
+def _structure(blocks: list[str], source: str, whole_file: list[str] | None) -> _Draft:
+    """The section's blocks walked; ``ReportError`` when they are not a CQC assessment section."""
     d = _walk(blocks)
     if whole_file is not None:
         if not d.saw_heading:
@@ -418,80 +456,68 @@ def parse_text(
             "no recognisable CQC assessment structure (expected a score line or 'Key findings' heading "
             "followed by paragraphs)",
         )
-    overrides = overrides or {}
-    full_text = "\n".join(whole_file or blocks)
+    return d
 
-    authority_inferred = False
+
+def _authority(d: _Draft, overrides: dict, full_text: str, source: str) -> tuple[str, bool]:
+    """The authority (and whether it was inferred): the manifest's, the title's, else the one named most."""
     if overrides.get("authority"):
-        authority = str(overrides["authority"]).strip()
-    elif d.title_authority:
-        authority = _canonical_authority(d.title_authority)
-    else:
-        authority = infer_authority(full_text) or ""
-        authority_inferred = True
-        if not authority:
-            raise ReportError(
-                source,
-                "could not tell which local authority this report is about (no title line and no known "
-                "authority named); set it in the reports.yaml manifest",
-            )
+        return str(overrides["authority"]).strip(), False
+    if d.title_authority:
+        return _canonical_authority(d.title_authority), False
+    authority = infer_authority(full_text)
+    if not authority:
+        raise ReportError(
+            source,
+            "could not tell which local authority this report is about (no title line and no known "
+            "authority named); set it in the reports.yaml manifest",
+        )
+    return authority, True
 
-    statement_inferred = False
+
+def _statement(d: _Draft, overrides: dict, full_text: str, source: str) -> tuple[str, bool]:
+    """The quality statement (and whether it was inferred): the manifest's, the heading's, else from the text."""
     if overrides.get("quality_statement"):
         qs = match_statement(str(overrides["quality_statement"]), threshold=0.6)
-        statement = qs.name if qs else str(overrides["quality_statement"]).strip()
-    elif d.statement:
-        statement = d.statement.name
-    else:
-        qs = infer_statement(" ".join(d.commitment), full_text)
-        if qs is None:
-            raise ReportError(
-                source,
-                "could not tell which quality statement this section covers; set it in the reports.yaml manifest",
-            )
-        statement, statement_inferred = qs.name, True
-
-    score = overrides.get("score", d.score)
-    label = d.label or (SCORE_LABELS.get(score) if score else None)
-    if label:
-        label = re.sub(r"^[1-4]\s*[:\-\u2013\u2014]\s*", "", label).strip()
-
-    report_id = f"{slugify(authority)}/{slugify(statement)}"
-    passages: list[Passage] = []
-    ordered = (
-        [("what_people_expect", None, t) for t in d.expect]
-        + [("commitment", None, t) for t in d.commitment]
-        + [("key_findings", sub, t) for sub, t in d.findings]
-    )
-    for n, (section, sub, text) in enumerate(ordered, start=1):
-        passages.append(
-            Passage(
-                id=f"{report_id}/p{n:02d}",
-                report_id=report_id,
-                authority=authority,
-                quality_statement=statement,
-                section=section,
-                subheading=sub,
-                position=n,
-                text=text,
-                sentences=[SentenceSpan(start=s, end=e) for s, e in sentence_spans(text)],
-            )
+        return (qs.name if qs else str(overrides["quality_statement"]).strip()), False
+    if d.statement:
+        return d.statement.name, False
+    qs = infer_statement(" ".join(d.commitment), full_text)
+    if qs is None:
+        raise ReportError(
+            source,
+            "could not tell which quality statement this section covers; set it in the reports.yaml manifest",
         )
-    return Report(
-        id=report_id,
-        authority=authority,
-        authority_inferred=authority_inferred,
-        quality_statement=statement,
-        statement_inferred=statement_inferred,
-        score=score,
-        label=label,
-        indicative=d.indicative,
-        i_statements=d.expect,
-        commitment=" ".join(d.commitment) or None,
-        source=source,
-        content_hash=content_hash,
-        passages=passages,
-    )
+    return qs.name, True
+
+
+def _score_label(label: str | None, score: int | None) -> str | None:
+    """The score's label as written ("Evidence shows ..."), else the standard one for the score."""
+    label = label or (SCORE_LABELS.get(score) if score else None)
+    return re.sub(r"^[1-4]\s*[:\-\u2013\u2014]\s*", "", label).strip() if label else label
+
+
+def _passages(d: _Draft, report_id: str, authority: str, statement: str) -> list[Passage]:
+    """The I-statements, the commitment and the key-findings paragraphs, numbered in document order."""
+    ordered: list[tuple[SectionName, str | None, str]] = [
+        *(("what_people_expect", None, t) for t in d.expect),
+        *(("commitment", None, t) for t in d.commitment),
+        *(("key_findings", sub, t) for sub, t in d.findings),
+    ]
+    return [
+        Passage(
+            id=f"{report_id}/p{n:02d}",
+            report_id=report_id,
+            authority=authority,
+            quality_statement=statement,
+            section=section,
+            subheading=sub,
+            position=n,
+            text=text,
+            sentences=[SentenceSpan(start=s, end=e) for s, e in sentence_spans(text)],
+        )
+        for n, (section, sub, text) in enumerate(ordered, start=1)
+    ]
 
 
 def content_hash(data: bytes, overrides: dict | None = None, section: str = "") -> str:
@@ -534,7 +560,9 @@ def parse_reports(
     reports: list[Report] = []
     skipped: list[ReportError] = []
     for blocks in sections:
-        slug = _statement_heading(blocks[0]).slug
+        heading = _statement_heading(blocks[0])
+        assert heading is not None, "split_sections starts every section at a statement heading"
+        slug = heading.slug
         key = f"{source}#{slug}"
         overrides = {**file_entry, **(manifest.get(key) or {})}
         try:
