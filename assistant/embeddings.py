@@ -12,6 +12,8 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
+from abc import ABC, abstractmethod
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -66,7 +68,19 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-class OnnxEmbedder(Embeddings):
+class Embedder(Embeddings, ABC):
+    """LangChain ``Embeddings`` that also name their model (``id``) and vector size (``dimension``)."""
+
+    @property
+    @abstractmethod
+    def id(self) -> str: ...
+
+    @property
+    @abstractmethod
+    def dimension(self) -> int: ...
+
+
+class OnnxEmbedder(Embedder):
     """all-MiniLM-L6-v2 (int8 ONNX) as a LangChain ``Embeddings``: 384-dim unit vectors."""
 
     id = f"builtin:{MODEL_ID}"
@@ -132,10 +146,10 @@ class OnnxEmbedder(Embeddings):
 
 
 @lru_cache(maxsize=1)
-def _openai_class() -> type:
+def _openai_class() -> Callable[..., Embedder]:
     from langchain_openai import OpenAIEmbeddings
 
-    class OpenAIEmbedder(OpenAIEmbeddings):
+    class OpenAIEmbedder(OpenAIEmbeddings, Embedder):
         """langchain-openai embeddings that never tokenise locally (no tiktoken downloads)."""
 
         _dimension: int | None = PrivateAttr(default=None)
@@ -156,7 +170,7 @@ def _openai_class() -> type:
     return OpenAIEmbedder
 
 
-def get_embedder(settings: Settings) -> Embeddings:
+def get_embedder(settings: Settings) -> Embedder:
     """The embedder ``settings`` ask for, built once per process per configuration.
 
     Returns an ``Embeddings`` with ``.id`` and ``.dimension``. ``settings.embedder
@@ -181,7 +195,7 @@ def _builtin_embedder() -> OnnxEmbedder:
 
 
 @lru_cache(maxsize=4)
-def _openai_embedder(model: str, base_url: str | None, key: str | None, timeout: float, retries: int):
+def _openai_embedder(model: str, base_url: str | None, key: str | None, timeout: float, retries: int) -> Embedder:
     return _openai_class()(
         model=model,
         base_url=base_url,

@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
@@ -68,7 +69,7 @@ def _time_page(page, url: str, proc, health_s: float, started: float) -> dict[st
     return {"health_s": health_s, "page_s": page_s, "answer_s": answer_s, "rss_mb": rss_mb(proc.pid)}
 
 
-def chat_latency(root: Path) -> list[dict[str, float]]:
+def chat_latency(root: Path) -> list[dict[str, Any]]:
     """Time to first chunk and to completion of built-in answers, through chat.py directly."""
     assistant = Assistant(
         Settings(
@@ -84,6 +85,7 @@ def chat_latency(root: Path) -> list[dict[str, float]]:
         first = None
         for _ in stream:
             first = first if first is not None else time.perf_counter() - start
+        assert stream.turn is not None, "the reply stream sets its turn when it ends"
         rows.append(
             {
                 "question": question,

@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synthetic import SEEDS, generate  # noqa: E402
 
 from assistant.corpus import load_corpus  # noqa: E402
-from assistant.embeddings import get_embedder  # noqa: E402
+from assistant.embeddings import OnnxEmbedder, get_embedder  # noqa: E402
 from assistant.index import Index  # noqa: E402
 from assistant.models import Report  # noqa: E402
 from assistant.reports import parse_file  # noqa: E402
@@ -93,6 +93,7 @@ def build_phase(args, work: Path) -> dict:
     t = time.perf_counter()
     embedder = get_embedder(settings)
     out["embedder_load_s"] = time.perf_counter() - t
+    assert isinstance(embedder, OnnxEmbedder), "the bench measures the built-in embedder"
 
     seed_reports = [parse_file(p) for p in sorted(SEEDS.iterdir()) if p.is_file()]
     seed_passages = [p.text for r in seed_reports for p in r.passages]

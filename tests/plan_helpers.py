@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from assistant.citations import verify
-from assistant.models import Citation, Finding, Passage, Report, ReportFindings, SentenceSpan
+from assistant.models import Citation, Finding, FindingKind, Passage, Report, ReportFindings, SentenceSpan
 from assistant.playbook import Playbook, load_playbook
 from assistant.reports import parse_file
 from assistant.settings import PROJECT_ROOT
@@ -72,7 +72,7 @@ def cite(report: Report, quote: str) -> Citation:
     raise AssertionError(f"quote not in {report.id}: {quote!r}")
 
 
-def finding(report: Report, kind: str, n: int, theme: str, *quotes: str, summary: str | None = None) -> Finding:
+def finding(report: Report, kind: FindingKind, n: int, theme: str, *quotes: str, summary: str | None = None) -> Finding:
     prefix = "s" if kind == "shortfall" else "g"
     return Finding(
         id=f"{report.id}/{prefix}{n:02d}",

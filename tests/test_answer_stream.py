@@ -24,6 +24,7 @@ def test_answer_stream_splitter_is_chunking_independent(size):
     shown = "".join(stream.feed(text[i : i + size]) for i in range(0, len(text), size)) + stream.finish()
     assert shown.strip() == "Gaps [1] and more [2][1]."
     assert stream.text([Citation(passage_id=P4, quote="q")]) == "Gaps and more [1]."
+    assert stream.tail is not None
     assert stream.order == [P3, P4] and json.loads(stream.tail.split("\n", 1)[1]) == {"citations": []}
 
 
@@ -57,7 +58,7 @@ def test_a_fenced_json_block_starts_the_tail():
     stream = AnswerStream({P4})
     shown = streamed(stream, f"Engagement felt tokenistic [p:{P4}].\n```json\n" + '{"citations": []}\n```', 4)
     assert shown.strip() == "Engagement felt tokenistic [1]."
-    assert stream.tail.startswith("```json")
+    assert stream.tail is not None and stream.tail.startswith("```json")
 
 
 def test_ordered_puts_cited_passages_in_marker_order_first():

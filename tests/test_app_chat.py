@@ -97,7 +97,8 @@ def test_citations_in_stored_turns_are_verbatim(app_settings):
     turn = store(app_settings).messages(conversation_id(at))[-1].turn
     assert turn.citations
     for c in turn.citations:
-        assert quote_in_passage(c.quote, assistant.passage(c.passage_id).text)
+        passage = assistant.passage(c.passage_id)
+        assert passage is not None and quote_in_passage(c.quote, passage.text)
 
 
 def test_sidebar_lists_conversations_and_reopens_one(app_settings):

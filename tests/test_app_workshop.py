@@ -166,10 +166,15 @@ def test_facilitator_runs_the_workshop_and_accepts_into_plan(env, store, created
     assert not at.exception
     cid = fac.snapshot().conversation_id
     plan = Store(env).plan(cid)
-    assert plan.report_id == REPORT and [a.title for a in plan.actions][:2] == [
-        promoted.action.title,
-        item.candidates[0].action.title,
-    ]
+    assert (
+        plan is not None
+        and plan.report_id == REPORT
+        and [a.title for a in plan.actions][:2]
+        == [
+            promoted.action.title,
+            item.candidates[0].action.title,
+        ]
+    )
     assert at.query_params["c"] == cid
     record = next(d for d in at.get("download_button") if "record" in d.proto.label)
     assert record is not None

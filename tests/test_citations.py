@@ -37,19 +37,20 @@ def test_quote_verified_after_folding():
 def test_verify_marks_unknown_ids_and_paraphrases():
     ps = {"x/y/p01": passage()}
     ok = verify(Citation(passage_id="x/y/p01", quote="lack of integrated information systems"), ps)
-    assert ok.verified and not ok.corrected
+    assert ok is not None and ok.verified and not ok.corrected
     assert verify(Citation(passage_id="x/y/p99", quote="lack of integrated information systems"), ps) is None
     para = verify(Citation(passage_id="x/y/p01", quote="Health and care staff fought constantly."), ps, correct=True)
-    assert not para.verified
+    assert para is not None and not para.verified
 
 
 def test_verify_corrects_near_verbatim_quote_to_exact_sentence():
     ps = {"x/y/p01": passage()}
     near = "Staff identified that a lack of integrated information system impacted on knowing peoples needs."
     fixed = verify(Citation(passage_id="x/y/p01", quote=near), ps, correct=True)
-    assert fixed.verified and fixed.corrected
+    assert fixed is not None and fixed.verified and fixed.corrected
     assert fixed.quote == TEXT[: TEXT.index("needs.") + len("needs.")]
-    assert not verify(Citation(passage_id="x/y/p01", quote=near), ps).verified
+    unfixed = verify(Citation(passage_id="x/y/p01", quote=near), ps)
+    assert unfixed is not None and not unfixed.verified
 
 
 def test_verify_all_drops_unknown_ids():
@@ -65,7 +66,9 @@ def test_verify_all_drops_unknown_ids():
 
 
 def test_locate_maps_back_to_original_offsets():
-    start, end = locate("'battles' with health - often", TEXT)
+    span = locate("'battles' with health - often", TEXT)
+    assert span is not None
+    start, end = span
     assert TEXT[start:end] == "battles\u2019 with health \u2014 often"
     assert locate("not in there at all", TEXT) is None
 

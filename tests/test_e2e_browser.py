@@ -64,6 +64,7 @@ def test_ask_add_to_plan_export_in_the_browser(tmp_path: Path):
         plan = Store(
             Settings(seeds_dir=tmp_path / "seeds", vectorstore_dir=tmp_path / "vectorstore", data_dir=tmp_path / "data")
         ).plan(conversation_id(page))
+        assert plan is not None
         action = plan.actions[0]
         assert action.title == title and action.title in exported
         assert action.evidence and all(c.quote.strip() in exported for c in action.evidence)

@@ -85,7 +85,9 @@ def plain(rendered: str) -> str:
 
 
 def table_rows(tokens) -> list[list[str]]:
-    rows, row, cell = [], None, None
+    rows: list[list[str]] = []
+    row: list[str] = []
+    cell: str | None = None
     for t in tokens:
         if t.type == "tr_open":
             row = []
@@ -94,7 +96,7 @@ def table_rows(tokens) -> list[list[str]]:
         elif t.type == "inline" and cell is not None:
             cell = t.content
         elif t.type in ("th_close", "td_close"):
-            row.append(cell)
+            row.append(cell or "")
             cell = None
         elif t.type == "tr_close":
             rows.append(row)

@@ -11,7 +11,7 @@ import pytest
 from langchain_core.embeddings import Embeddings
 
 from assistant import text
-from assistant.embeddings import get_embedder
+from assistant.embeddings import Embedder, get_embedder
 from assistant.index import BM25_DIR, MANIFEST, Index, tokenise, tokeniser_fingerprint
 from assistant.models import Passage, Report, SectionName
 from assistant.reports import parse_file
@@ -27,7 +27,7 @@ def embedder():
 class CountingEmbedder(Embeddings):
     """Wraps an embedder and counts the texts it is asked to embed."""
 
-    def __init__(self, inner: Embeddings) -> None:
+    def __init__(self, inner: Embedder) -> None:
         self.inner, self.id, self.embedded = inner, inner.id, 0
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
@@ -58,7 +58,8 @@ class TinyEmbedder(Embeddings):
 
 def make_report(authority: str, statement: str, paragraphs: list[str], version: str = "1") -> Report:
     report_id = f"{slugify(authority)}/{slugify(statement)}"
-    sections: list[SectionName] = ["what_people_expect"] + ["key_findings"] * (len(paragraphs) - 1)
+    key_findings: list[SectionName] = ["key_findings"] * (len(paragraphs) - 1)
+    sections: list[SectionName] = ["what_people_expect", *key_findings]
     return Report(
         id=report_id,
         authority=authority,
@@ -125,9 +126,10 @@ def test_first_sync_embeds_everything_then_nothing(index, settings, embedder):
     assert (again.unchanged_reports, again.embedded_passages, index.embedder.embedded) == (2, 0, 7)
 
     # A fresh process on the same folder: nothing embedded, search works at once.
-    fresh = Index(settings, embedder=CountingEmbedder(embedder))
+    counter = CountingEmbedder(embedder)
+    fresh = Index(settings, embedder=counter)
     stats = fresh.sync([NORTH, SOUTH])
-    assert (stats.unchanged_reports, stats.embedded_passages, fresh.embedder.embedded) == (2, 0, 0)
+    assert (stats.unchanged_reports, stats.embedded_passages, counter.embedded) == (2, 0, 0)
     assert fresh.search("Shared Lives scheme", k=1)[0].passage.id == NORTH.passages[1].id
 
 

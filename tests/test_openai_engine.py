@@ -10,7 +10,7 @@ built-in engine answering, saying so, when the endpoint fails.
 from __future__ import annotations
 
 import json
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator, Sequence
 
 import pytest
 from fake_openai import error, reply, reply_json, slow
@@ -29,6 +29,7 @@ from assistant.models import (
     Answer,
     Citation,
     Finding,
+    FindingKind,
     Passage,
     Report,
     ReportFindings,
@@ -51,7 +52,8 @@ INJECTION = (
 
 def make_report(authority: str, statement: str, score: int, paragraphs: list[str]) -> Report:
     report_id = f"{slugify(authority)}/{slugify(statement)}"
-    sections: list[SectionName] = ["what_people_expect", "commitment"] + ["key_findings"] * (len(paragraphs) - 2)
+    key_findings: list[SectionName] = ["key_findings"] * (len(paragraphs) - 2)
+    sections: list[SectionName] = ["what_people_expect", "commitment", *key_findings]
     passages = [
         Passage(
             id=f"{report_id}/p{i:02d}",
@@ -104,7 +106,7 @@ SOUTH = make_report(
 SOUTH_GP = SOUTH.passages[2].id
 
 
-def finding(report: Report, fid: str, kind: str, theme: str, passage: Passage, quote: str) -> Finding:
+def finding(report: Report, fid: str, kind: FindingKind, theme: str, passage: Passage, quote: str) -> Finding:
     return Finding(
         id=f"{report.id}/{fid}",
         report_id=report.id,
@@ -147,7 +149,9 @@ class BuiltinDouble:
         self.calls.append("findings")
         return report_findings(report, []).model_copy(update={"notes": ["built-in findings"]})
 
-    def plan(self, report, findings, others) -> ActionPlan:
+    def plan(
+        self, report: Report, findings: ReportFindings, others: Sequence[tuple[Report, ReportFindings]] = ()
+    ) -> ActionPlan:
         self.calls.append("plan")
         return ActionPlan(
             authority=report.authority,
@@ -745,10 +749,11 @@ def test_a_real_local_model_gives_only_verified_citations(settings, taxonomy, pl
             "model": os.environ.get("ASSISTANT_LOCAL_LLM_MODEL", "local"),
         }
     )
-    engine = OpenAIEngine(s, taxonomy, playbook, BuiltinDouble())
+    double = BuiltinDouble()
+    engine = OpenAIEngine(s, taxonomy, playbook, double)
     report = seed_reports[0]
     found = engine.findings(report)
-    assert engine.fallback.calls == [], found.notes
+    assert double.calls == [], found.notes
     assert all(c.verified for f in found.findings for c in f.citations)
     answer = engine.answer("What are the main shortfalls?", hits(*report.key_findings()[:4]))
     assert answer.engine == engine.name and all(c.verified for c in answer.citations)

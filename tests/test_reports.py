@@ -51,7 +51,7 @@ def test_gloucestershire_seed_has_no_title_and_authority_is_inferred():
     assert r.i_statements == [
         "I have care and support that is coordinated, and everyone works well together and with me."
     ]
-    assert r.commitment.startswith("We understand our duty to collaborate")
+    assert r.commitment is not None and r.commitment.startswith("We understand our duty to collaborate")
     kf = r.key_findings()
     assert kf[0].subheading == "Partnership working to deliver shared local and national objectives"
     assert {p.subheading for p in kf} >= {
@@ -331,10 +331,10 @@ def test_one_section_file_is_not_split_by_a_subheading_naming_a_statement():
 
 
 def test_helpers_match_statement_and_infer_authority():
-    assert match_statement("Partnership and Communities:").name == "Partnerships and communities"
-    assert (
-        match_statement("Care provision integration & continuity").name == "Care provision, integration and continuity"
-    )
+    partnerships = match_statement("Partnership and Communities:")
+    care_provision = match_statement("Care provision integration & continuity")
+    assert partnerships is not None and partnerships.name == "Partnerships and communities"
+    assert care_provision is not None and care_provision.name == "Care provision, integration and continuity"
     assert match_statement("The weather today") is None
     assert infer_authority("Staff across Durham and the wider county said ...") == "County Durham"
     assert infer_authority("work across South Gloucestershire and in South Gloucestershire") == "South Gloucestershire"

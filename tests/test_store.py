@@ -75,6 +75,7 @@ def test_conversation_messages_and_plan_survive_a_restart(db_settings: Settings,
     assert messages[1].turn == turn
     assert again.plan(conv.id) == _plan("Routine co-production")
     restored = again.conversation(conv.id)
+    assert restored is not None
     assert restored.title.startswith("What are the main shortfalls for Durham?") and len(restored.title) <= 60
     assert restored.context.authority == "County Durham"
 
@@ -105,7 +106,8 @@ def test_conversations_are_listed_most_recent_first_and_kept_apart(store: Store)
 def test_rename_delete_and_unknown_ids(store: Store):
     conv = store.create_conversation()
     store.rename(conv.id, "  Durham plan  ")
-    assert store.conversation(conv.id).title == "Durham plan"
+    renamed = store.conversation(conv.id)
+    assert renamed is not None and renamed.title == "Durham plan"
     with pytest.raises(ValueError):
         store.rename(conv.id, "   ")
     store.save_plan(conv.id, _plan("One"))
