@@ -314,8 +314,10 @@ def test_restart_loses_nothing(settings, tmp_path):
     created = first.create(draft())
     p, token = first.join(created.join_code, "Sam")
     snap = first.facilitate(created.facilitator_token).snapshot()
-    p.add_idea(snap.items[0].id, "persist me")
-    p.vote(snap.items[0].candidates[0].id)
+    item_id, cand_id = snap.items[0].id, snap.items[0].candidates[0].id
+    assert item_id is not None and cand_id is not None
+    p.add_idea(item_id, "persist me")
+    p.vote(cand_id)
     first.facilitate(created.facilitator_token).step(1)
     first.engine.dispose()
 

@@ -28,8 +28,9 @@ def test_dots_and_restart_on_postgres(pg_settings):
     created = store.create(draft(dots=2))
     p, token = store.join(created.join_code, "Sam")
     snap = store.facilitate(created.facilitator_token).snapshot()
-    cand = snap.candidates()[0].id
-    p.add_idea(snap.items[0].id, "keep me")
+    cand, item_id = snap.candidates()[0].id, snap.items[0].id
+    assert cand is not None and item_id is not None
+    p.add_idea(item_id, "keep me")
     p.vote(cand)
     p.vote(cand)
     with pytest.raises(DotsExhausted):

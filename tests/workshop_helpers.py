@@ -162,10 +162,10 @@ def hammer(store, participants: int = 20, ideas_each: int = 5, dots: int = 3) ->
     items = [it.id for it in snap.items]
     cands = [c.id for c in snap.candidates()]
     lock = threading.Lock()
-    placed: Counter = Counter()
-    refused = Counter()
+    placed: Counter[int] = Counter()
+    refused: Counter[str] = Counter()
     errors: list[BaseException] = []
-    ops = Counter()
+    ops: Counter[str] = Counter()
     start_gate = threading.Barrier(participants * 2)
 
     def tab(token: str, seed: int, ideas: int) -> None:

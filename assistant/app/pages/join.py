@@ -65,12 +65,16 @@ def _follow(me: Participant, seen: tuple[int, int]) -> None:
 
 def _vote_row(me: Participant, snap: WorkshopSnapshot, mine: dict[int, int], dots_left: int) -> None:
     item = snap.current_item()
+    if item is None:
+        return
     st.subheader("Vote for the actions that matter most")
     st.caption(
         f"You have **{dots_left}** of {snap.dots_per_participant} dots left for the whole workshop. "
         "You can put more than one dot on an action."
     )
     for cand in item.candidates:
+        if cand.id is None:  # a stored candidate always has an id
+            continue
         with st.container(border=True):
             st.markdown(f"**{escape_markdown(cand.action.title)}**  \n{escape_markdown(cand.action.action)}")
             cols = st.columns([1, 1, 3])
@@ -142,7 +146,7 @@ def _page(me: Participant) -> None:
     if snap.ended:
         st.success("The workshop has ended. Thank you for taking part.")
     item = snap.current_item()
-    if item is None:
+    if item is None or item.id is None:  # a stored item always has an id
         st.info("The agenda is empty for now: wait for the facilitator.")
         return
     st.header(f"Item {item.position + 1} of {len(snap.items)}: {escape_markdown(item.title)}")

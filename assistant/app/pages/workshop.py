@@ -8,6 +8,8 @@ update live (``st.fragment(run_every=...)``).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from functools import partial
 
 import streamlit as st
 
@@ -35,7 +37,7 @@ _FLASH = "ws_fac_flash"
 # ------------------------------------------------------------------ helpers
 
 
-def _do(call, done: str | None = None) -> None:
+def _do(call: Callable[[], object], done: str | None = None) -> None:
     """Run a facilitator action; show its error or a confirmation after the rerun."""
     try:
         call()
@@ -200,7 +202,7 @@ def _live_tally(fac: Facilitator) -> None:
 
 def _run_tab(fac: Facilitator, snap: WorkshopSnapshot) -> None:
     item = snap.current_item()
-    if item is None:
+    if item is None or item.id is None:  # a stored item always has an id
         st.info("The agenda is empty: add an item on the Agenda tab.")
         return
     nav = st.columns([1, 4, 1])
@@ -211,11 +213,11 @@ def _run_tab(fac: Facilitator, snap: WorkshopSnapshot) -> None:
         _do(lambda: fac.step(+1))
     timer = st.columns(4)
     if timer[0].button("Start timer", icon=":material/play_arrow:", disabled=item.timer_running):
-        _do(lambda: fac.start_timer(item.id))
+        _do(partial(fac.start_timer, item.id))
     if timer[1].button("Pause timer", icon=":material/pause:", disabled=not item.timer_running):
-        _do(lambda: fac.pause_timer(item.id))
+        _do(partial(fac.pause_timer, item.id))
     if timer[2].button("Reset timer", icon=":material/restart_alt:"):
-        _do(lambda: fac.reset_timer(item.id))
+        _do(partial(fac.reset_timer, item.id))
     if timer[3].button("Refresh", icon=":material/refresh:", help="Reload ideas for merging and promoting"):
         st.rerun()
     with st.expander("Evidence and prompts for this item"):
@@ -226,18 +228,18 @@ def _run_tab(fac: Facilitator, snap: WorkshopSnapshot) -> None:
 
 def _merge_promote(fac: Facilitator, snap: WorkshopSnapshot) -> None:
     item = snap.current_item()
-    ideas = item.open_ideas()
-    if not ideas:
+    ideas = item.open_ideas() if item is not None else []
+    if item is None or not ideas:
         return
     label = {i.id: f"#{i.id} {i.text[:80]}" for i in ideas}
     cols = st.columns(2)
     with cols[0].form(f"merge-{item.id}"):
         st.markdown("**Merge duplicate ideas**")
-        keep = st.selectbox("Keep", list(label), format_func=label.get, key=f"merge-keep-{item.id}")
+        keep = st.selectbox("Keep", list(label), format_func=label.__getitem__, key=f"merge-keep-{item.id}")
         dup = st.selectbox(
             "Merge into it",
             list(label),
-            format_func=label.get,
+            format_func=label.__getitem__,
             key=f"merge-dup-{item.id}",
             index=min(1, len(label) - 1),
         )
@@ -246,7 +248,7 @@ def _merge_promote(fac: Facilitator, snap: WorkshopSnapshot) -> None:
     open_ideas = [i.id for i in ideas if i.candidate_id is None]
     with cols[1].form(f"promote-{item.id}"):
         st.markdown("**Promote an idea to a candidate action**")
-        idea = st.selectbox("Idea", open_ideas, format_func=label.get, key=f"promote-idea-{item.id}")
+        idea = st.selectbox("Idea", open_ideas, format_func=label.__getitem__, key=f"promote-idea-{item.id}")
         title = st.text_input("Action title (optional)", max_chars=MAX_TITLE_CHARS, key=f"promote-title-{item.id}")
         owner = st.text_input("Owner", value="To be agreed", key=f"promote-owner-{item.id}")
         timescale = st.text_input("Timescale", value="To be agreed", key=f"promote-when-{item.id}")
@@ -264,6 +266,9 @@ def _agenda_tab(fac: Facilitator, snap: WorkshopSnapshot) -> None:
     total = sum(i.time_box_min for i in snap.items)
     st.caption(f"{len(snap.items)} items · {total} minutes in all")
     for item in snap.items:
+        item_id = item.id
+        if item_id is None:  # a stored item always has an id
+            continue
         current = " · now" if item.position == snap.current_position else ""
         with st.expander(f"{item.position + 1}. {escape_markdown(item.title)} ({item.time_box_min} min){current}"):
             view.item_body(item, show_candidates=True)
@@ -272,26 +277,24 @@ def _agenda_tab(fac: Facilitator, snap: WorkshopSnapshot) -> None:
                 minutes = st.number_input("Time box (minutes)", 1, 240, value=item.time_box_min)
                 prompts = st.text_area("Discussion prompts (one per line)", value="\n".join(item.prompts))
                 if st.form_submit_button("Save item"):
-                    _do(
-                        lambda: fac.edit_item(
-                            item.id, title=title, time_box_min=int(minutes), prompts=prompts.splitlines()
-                        ),
-                        "Item saved.",
+                    edit = partial(
+                        fac.edit_item, item_id, title=title, time_box_min=int(minutes), prompts=prompts.splitlines()
                     )
+                    _do(edit, "Item saved.")
             cols = st.columns(4)
             if cols[0].button("Move up", key=f"up-{item.id}", disabled=item.position == 0):
-                _do(lambda: fac.move(item.id, -1))
+                _do(partial(fac.move, item_id, -1))
             if cols[1].button("Move down", key=f"down-{item.id}", disabled=item.position == len(snap.items) - 1):
-                _do(lambda: fac.move(item.id, +1))
+                _do(partial(fac.move, item_id, +1))
             if cols[2].button("Go to this item", key=f"goto-{item.id}"):
-                _do(lambda: fac.go_to(item.position))
+                _do(partial(fac.go_to, item.position))
             if cols[3].button(
                 "Drop item",
                 key=f"drop-{item.id}",
                 type="secondary",
                 help="Removes its ideas and candidate actions; dots on them go back",
             ):
-                _do(lambda: fac.drop_item(item.id), "Item dropped.")
+                _do(partial(fac.drop_item, item_id), "Item dropped.")
     with st.form("add-item", clear_on_submit=True):
         st.markdown("**Add an item**")
         title = st.text_input("Title", max_chars=MAX_TITLE_CHARS, key="add-title")
@@ -338,17 +341,21 @@ def _results_tab(fac: Facilitator, snap: WorkshopSnapshot) -> None:
     if not ranked:
         st.info("No candidate actions yet.")
     else:
-        titles = {c.id: f"{c.votes} dots · {c.action.title}" for c in ranked}
+        titles = {c.id: f"{c.votes} dots · {c.action.title}" for c in ranked if c.id is not None}
         with st.form("agree"):
             st.markdown("**Agree the prioritised actions** (ranked by dot votes)")
             chosen = st.multiselect(
-                "Accepted actions", list(titles), format_func=titles.get, default=[c.id for c in ranked if c.accepted]
+                "Accepted actions",
+                list(titles),
+                format_func=titles.__getitem__,
+                default=[c.id for c in ranked if c.accepted and c.id is not None],
             )
             owners = {
                 c.id: st.text_input(
                     f"Owner: {escape_markdown(c.action.title[:60])}", value=c.action.owner, key=f"owner-{c.id}"
                 )
                 for c in ranked
+                if c.id is not None
             }
             if st.form_submit_button("Save agreed actions and owners", type="primary"):
 
