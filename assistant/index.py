@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 import bm25s
 import chromadb
@@ -60,6 +61,15 @@ _TOKENISER_PROBE = (
 )
 _FILTERS = ("authority", "quality_statement", "section", "report_id")
 _STOPWORDS = frozenset(STOPWORDS_EN_PLUS)
+
+
+class SearchFilters(TypedDict, total=False):
+    """What a search may be narrowed to: exactly the names stored in the reports (None: no filter)."""
+
+    authority: str | None
+    statement: str | None
+    section: str | None
+    report_id: str | None
 
 
 class SyncStats(BaseModel):
@@ -326,15 +336,7 @@ class Index:
 
     # ------------------------------------------------------------------ search
 
-    def search(
-        self,
-        query: str,
-        k: int = 8,
-        authority: str | None = None,
-        statement: str | None = None,
-        section: str | None = None,
-        report_id: str | None = None,
-    ) -> list[SearchHit]:
+    def search(self, query: str, k: int = 8, **filters: Unpack[SearchFilters]) -> list[SearchHit]:
         """The ``k`` best passages for ``query`` by dense + BM25 rank fusion.
 
         Filters match exactly the names stored in the reports; both legs
@@ -344,7 +346,12 @@ class Index:
             raise ValueError("search query is empty: type a few words to search for")
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}")
-        given = {"authority": authority, "quality_statement": statement, "section": section, "report_id": report_id}
+        given = {
+            "authority": filters.get("authority"),
+            "quality_statement": filters.get("statement"),
+            "section": filters.get("section"),
+            "report_id": filters.get("report_id"),
+        }
         where = {f: v for f, v in given.items() if v is not None}
         lexical = self._lexical
         if not lexical.ids:

@@ -10,11 +10,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Unpack
 
 from .corpus import Corpus, load_corpus, store_file, store_upload
 from .engines import Engine, get_engine
 from .findings_cache import FindingsCache
-from .index import Index, SyncStats
+from .index import Index, SearchFilters, SyncStats
 from .models import ActionPlan, IngestError, Passage, Report, ReportFindings, SearchHit
 from .playbook import load_playbook
 from .reports import ReportError
@@ -89,16 +90,9 @@ class Assistant:
 
     # ------------------------------------------------------------------ stages
 
-    def search(
-        self,
-        query: str,
-        *,
-        k: int = 8,
-        authority: str | None = None,
-        statement: str | None = None,
-        section: str | None = None,
-    ) -> list[SearchHit]:
-        return self.index.search(query, k=k, authority=authority, statement=statement, section=section)
+    def search(self, query: str, *, k: int = 8, **filters: Unpack[SearchFilters]) -> list[SearchHit]:
+        """The ``k`` best passages for ``query`` (see ``Index.search``)."""
+        return self.index.search(query, k=k, **filters)
 
     def engine(self, name: str | None = None) -> Engine:
         """The engine by name ("builtin" / "openai"), default from settings; built once each."""

@@ -10,27 +10,18 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from pydantic import BaseModel
-from sqlalchemy import (
-    CursorResult,
-    DateTime,
-    ForeignKey,
-    Integer,
-    String,
-    Text,
-    UniqueConstraint,
-    delete,
-    func,
-    select,
-    update,
-)
+from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, delete, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .db import Base, engine_for
 from .models import ActionPlan, ChatContext, ChatTurn
 from .settings import Settings
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sqlalchemy import CursorResult
 
 Role = Literal["user", "assistant"]
 TITLE_CHARS = 60
@@ -50,29 +41,31 @@ class ConversationRow(Base):
     updated: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, index=True)
 
 
-class MessageRow(Base):
-    __tablename__ = "chat_messages"
-    __table_args__ = (UniqueConstraint("conversation_id", "position"),)
+class _OfConversation:
+    """The columns of a row that belongs to one conversation: its id, the conversation, when it was made."""
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     conversation_id: Mapped[str] = mapped_column(ForeignKey("chat_conversations.id", ondelete="CASCADE"), index=True)
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class MessageRow(_OfConversation, Base):
+    __tablename__ = "chat_messages"
+    __table_args__ = (UniqueConstraint("conversation_id", "position"),)
+
     position: Mapped[int] = mapped_column(Integer)
     role: Mapped[str] = mapped_column(String(16))
     content: Mapped[str] = mapped_column(Text)
     turn: Mapped[str | None] = mapped_column(Text, nullable=True)
-    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
 
 
-class PlanRow(Base):
+class PlanRow(_OfConversation, Base):
     __tablename__ = "chat_plans"
     __table_args__ = (UniqueConstraint("conversation_id", "version"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    conversation_id: Mapped[str] = mapped_column(ForeignKey("chat_conversations.id", ondelete="CASCADE"), index=True)
     version: Mapped[int] = mapped_column(Integer)
     plan: Mapped[str | None] = mapped_column(Text, nullable=True)
     summary: Mapped[str] = mapped_column(String(300), default="")
-    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
 
 
 class Conversation(BaseModel):
