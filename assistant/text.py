@@ -47,7 +47,15 @@ _SPACE = re.compile(r"\s+")
 
 def fold(text: str) -> str:
     """NFKC, straight quotes, plain hyphens, single spaces: for comparing quotes."""
-    return _SPACE.sub(" ", unicodedata.normalize("NFKC", text).translate(_QUOTES)).strip()
+    return _SPACE.sub(" ", _fold_characters(text)).strip()
+
+
+def _fold_characters(text: str) -> str:
+    """``fold`` without the spacing: NFKC, straight quotes, plain hyphens."""
+    text = unicodedata.normalize("NFKC", text)
+    if not text.isascii() or "`" in text:  # the only characters _QUOTES maps (translate is slow)
+        text = text.translate(_QUOTES)
+    return text
 
 
 def fold_with_map(text: str) -> tuple[str, list[int]]:
@@ -86,7 +94,7 @@ WORD = re.compile(r"[A-Za-z0-9]+(?:['\u2019-][A-Za-z0-9]+)*")
 
 def words(text: str) -> list[str]:
     """The words of ``fold(text)``, lower-cased, apostrophes and hyphens inside them kept."""
-    return WORD.findall(fold(text).lower())
+    return WORD.findall(_fold_characters(text).lower())
 
 
 @lru_cache(maxsize=1 << 17)
@@ -111,14 +119,7 @@ def terms(text: str, stopwords: Iterable[str] = (), min_length: int = 1) -> list
     as written, before folding) is left out.
     """
     stop = stopwords if isinstance(stopwords, (set, frozenset)) else frozenset(stopwords)
-    out = []
-    for word in words(text):
-        if len(word) < min_length or word in stop:
-            continue
-        term = fold_word(word)
-        if term:
-            out.append(term)
-    return out
+    return [t for w in words(text) if len(w) >= min_length and w not in stop and (t := fold_word(w))]
 
 
 def slugify(text: str) -> str:
