@@ -133,9 +133,9 @@ class StrengthPool:
             clause = lower_initial(excerpt(cited[0].quote, playbook.lexicon, clause=False), other)
             slots = {"other": other.authority, "strength": clause, "authority": self.report.authority, "theme": label}
             summary = (
-                playbook.message("good_practice", gap=gap, **slots)
+                playbook.message("good_practice", 0, gap=gap, **slots)
                 if gap
-                else playbook.message("good_practice_theme", **slots)
+                else playbook.message("good_practice_theme", 0, **slots)
             )
             return GoodPractice(authority=other.authority, report_id=other.id, summary=summary, citations=cited)
         return None

@@ -10,6 +10,7 @@ severity cues), so no wording lives in code.
 
 from __future__ import annotations
 
+import re
 import string
 from functools import lru_cache
 from pathlib import Path

@@ -111,5 +111,7 @@ def test_timeline_frames_hold_every_action_and_milestone(app_settings):
     bars, points = timeline_frames(plan)
     assert len(bars) == len(plan.actions) and len(points) == sum(len(a.milestones) for a in plan.actions)
     assert (bars["end"] > bars["start"]).all()
-    spec = timeline_chart(plan).to_dict()
+    chart = timeline_chart(plan)
+    assert chart is not None
+    spec = chart.to_dict()
     assert len(spec["layer"]) == 2

@@ -33,7 +33,7 @@ def test_move_a_named_workstream_to_high_changes_it_and_its_actions(plan, tools)
     new, [change] = apply_instruction(plan, instruction, *tools)
     w = next(w for w in new.workstreams if "workforce" in w.themes)
     assert w.priority == "High" and change.field == "priority" and change.old == "Medium"
-    assert all(new.action(i).priority == "High" for i in w.action_ids)
+    assert all((a := new.action(i)) is not None and a.priority == "High" for i in w.action_ids)
     assert "set by the plan's leads" in w.rationale
     assert next(x for x in plan.workstreams if x.id == w.id).priority == "Medium"  # the original is untouched
 
