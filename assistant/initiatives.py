@@ -22,7 +22,6 @@ from .text import fold
 
 _QUOTED = re.compile(r"['‘\"“]([A-Za-z][^'’\"”]{2,60}?)['’\"”]")
 _CAPITALISED = re.compile(r"\b(?:[A-Z][\w-]*)(?:\s+(?:and\s+|of\s+|for\s+)?[A-Z][\w-]*)+")
-_WORD = re.compile(r"[a-z0-9]+")
 #: Sentences before and after a name that may say its work has started.
 STATUS_WINDOW = (1, 2)
 #: Content words an initiative's sentence must share with an action's shortfalls to be built on

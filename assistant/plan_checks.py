@@ -19,11 +19,10 @@ from .initiatives import is_mitigation
 from .models import ActionPlan
 from .plan_config import InitiativeCues, PlanConfig, load_initiative_cues, load_plan_config
 from .playbook import Playbook, default_playbook
-from .text import fold
+from .text import fold, words
 
 #: Share of a measure's content words found in its action's evidence that makes it a restatement.
 CIRCULAR_OVERLAP = 0.7
-_WORDS = re.compile(r"[a-z0-9']+")
 
 CHECKS = (
     "circular_measure",
@@ -95,9 +94,9 @@ def repeated_lead_ins(plan: ActionPlan, config: PlanConfig) -> Iterator[Defect]:
     """The same opening words (or a stock phrase like "in response to") more than the allowed times."""
     counts: Counter[str] = Counter()
     for _, text in _body_sentences(plan):
-        words = _WORDS.findall(fold(text).lower())
-        if len(words) >= config.lead_in_words:
-            counts[" ".join(words[: config.lead_in_words])] += 1
+        opening = words(text)
+        if len(opening) >= config.lead_in_words:
+            counts[" ".join(opening[: config.lead_in_words])] += 1
         counts.update(p for p in ("in response to", "adapt this in") if p in fold(text).lower())
     for lead_in, n in counts.items():
         if n > config.max_lead_in_repeats:
