@@ -32,7 +32,9 @@ def test_inferred_metadata_is_marked_and_can_be_corrected(app_settings):
     at = _reports_page()
     at.selectbox(key="report-choice").set_value("gloucestershire/partnerships-and-communities").run()
     assert any("inferred" in w.value for w in at.warning)
-    at.text_input[0].set_value("Gloucestershire County")
+    at.text_input(key="correct-authority-gloucestershire/partnerships-and-communities").set_value(
+        "Gloucestershire County"
+    )
     next(b for b in at.button if b.label == "Save correction").click()
     at.run()
     assert not at.exception
