@@ -153,3 +153,35 @@ def page_of(rows: Sequence[ReportRow], page: int, size: int) -> list[ReportRow]:
     """Page ``page`` (1-based, clamped to the pages there are) of ``size`` rows."""
     page = min(max(page, 1), page_count(len(rows), size))
     return list(rows[(page - 1) * size : page * size])
+
+
+AuthorityOrder = Literal["authority", "average score (low first)", "average score (high first)", "region"]
+AUTHORITY_ORDERS: tuple[AuthorityOrder, ...] = (
+    "authority",
+    "average score (low first)",
+    "average score (high first)",
+    "region",
+)
+
+
+def authority_order(rows: Iterable[ReportRow], key: AuthorityOrder = "authority") -> list[str]:
+    """The authorities of the rows in the order the overview lists them (unscored reports ignored in averages)."""
+    scores: dict[str, list[int]] = {}
+    regions: dict[str, str] = {}
+    for r in rows:
+        scores.setdefault(r.authority, [])
+        regions[r.authority] = r.region
+        if r.score is not None:
+            scores[r.authority].append(r.score)
+
+    def mean(a: str) -> float:
+        return sum(scores[a]) / len(scores[a]) if scores[a] else 0.0
+
+    names = sorted(scores, key=str.lower)
+    if key == "average score (low first)":
+        return sorted(names, key=lambda a: (not scores[a], mean(a)))
+    if key == "average score (high first)":
+        return sorted(names, key=lambda a: (not scores[a], -mean(a)))
+    if key == "region":
+        return sorted(names, key=lambda a: (regions[a] == UNKNOWN, regions[a]))
+    return names

@@ -29,7 +29,7 @@ from assistant.text import escape_markdown
 
 _DONE = "uploads_done"
 #: Session key of the chosen report (set by the sidebar search and the score overview too).
-CHOICE = "report-choice"
+CHOICE = state.REPORT_CHOICE
 PAGE_SIZES = (25, 50, 100)
 
 
