@@ -20,7 +20,8 @@ FEW_COUNCILS = 10
 #: the score is also written in every cell.
 SCORE_COLOURS = {"1": "#fde725", "2": "#7ad151", "3": "#2a788e", "4": "#440154", "none": "#d9d9d9"}
 DARK_CELLS = ("3", "4")
-ROW_PX = 20
+ROW_PX = 22
+COLUMN_PX = 72
 
 st.title("Score overview")
 assistant = state.assistant()
@@ -79,8 +80,13 @@ frame = pd.DataFrame(
 )
 cell = alt.selection_point(name="cell", fields=["report_id"], on="click")
 base = alt.Chart(frame).encode(
-    x=alt.X("statement:N", sort=columns, title=None, axis=alt.Axis(orient="top", labelAngle=-35, labelLimit=220)),
-    y=alt.Y("authority:N", sort=order, title=None, axis=alt.Axis(labelLimit=240)),
+    x=alt.X(
+        "statement:N",
+        sort=columns,
+        title=None,
+        axis=alt.Axis(orient="top", labelAngle=-40, labelLimit=240, labelOverlap=False, labelFontSize=12),
+    ),
+    y=alt.Y("authority:N", sort=order, title=None, axis=alt.Axis(labelLimit=240, labelOverlap=False, labelFontSize=12)),
 )
 rects = (
     base.mark_rect(stroke="white", strokeWidth=1)
@@ -109,8 +115,16 @@ labels = base.mark_text(fontSize=12, fontWeight="bold").encode(
         alt.FieldOneOfPredicate(field="score", oneOf=list(DARK_CELLS)), alt.value("white"), alt.value("black")
     ),
 )
-chart = (rects + labels).properties(height=max(ROW_PX * len(order), 60), width=min(110 * len(columns), 1000))
-event = st.altair_chart(chart, on_select="rerun", selection_mode="cell", key="overview-chart")
+chart = (rects + labels).properties(height=alt.Step(ROW_PX), width=alt.Step(COLUMN_PX))
+event = st.altair_chart(
+    chart,
+    width="content",
+    on_select="rerun",
+    selection_mode="cell",
+    key="overview-chart",
+    alt=f"Heatmap of scores 1 to 4 for {len(order)} councils and {len(columns)} quality statements; "
+    "each cell is labelled with its score.",
+)
 picked = (event.selection.get("cell") or []) if event is not None else []
 if picked and picked[0].get("report_id"):
     state.open_report(str(picked[0]["report_id"]))
