@@ -1,13 +1,17 @@
 """Benchmark the national view: 1,377 sections (153 councils × 9 statements) in the app and the planner.
 
-    python bench/bench_national.py [--workdir DIR] [--sections 1377] [--runs 3] [--no-browser] [--no-write]
+    python bench/bench_national.py [--workdir DIR] [--sections 1377] [--runs 3] [--empty-index]
+                                   [--no-browser] [--no-write]
 
 Targets (issue 14), at 1,377 sections: app restart to a usable Chat page <= 4 s;
 Reports page and score overview (heatmap) rendered <= 2 s; peer-filtered good
 practice <= 50 ms per shortfall. The corpus is ``bench/synthetic.py``'s, its
 index built with the real embedder the first time (minutes on 2 cores; keep it
-with ``--workdir``). Results are printed and written to bench/README.md
-(section "National view").
+with ``--workdir``). ``--empty-index`` skips embedding and index sync (in this
+process and in the app server, as the scale tests do: ``tests/scale_helpers.py``)
+for a busy machine; the figures then leave out the unchanged-index re-sync and the
+embedder load (see "Index" in bench/README.md). Results are printed and written
+to bench/README.md (section "National view").
 """
 
 from __future__ import annotations
@@ -125,7 +129,7 @@ def in_process(root: Path) -> dict[str, float]:
     return out
 
 
-def browser_runs(root: Path, runs: int) -> list[dict[str, float]]:
+def browser_runs(root: Path, runs: int, *, empty_index: bool = False) -> list[dict[str, float]]:
     """Restart to a usable Chat page, then the Reports page and the heatmap, in headless Chromium."""
     from browser_helpers import browser_page, running_app
 
@@ -134,7 +138,8 @@ def browser_runs(root: Path, runs: int) -> list[dict[str, float]]:
         shutil.rmtree(root / "data", ignore_errors=True)
         with browser_page() as page:
             started = time.perf_counter()
-            with running_app(root) as (url, _proc, health_s):
+            launcher = [sys.executable, str(ROOT / "tests" / "scale_app.py")] if empty_index else None
+            with running_app(root, launcher=launcher) as (url, _proc, health_s):
                 page.goto(url)
                 page.get_by_test_id("stChatInputTextArea").wait_for(timeout=300_000)
                 page.get_by_text(re.compile(r"reports from \d+ councils loaded")).wait_for()
@@ -164,7 +169,7 @@ def _idle(page) -> None:
     page.get_by_test_id("stStatusWidget").wait_for(state="detached", timeout=120_000)
 
 
-def report(prep: dict, proc: dict, runs: list[dict], load: str) -> str:
+def report(prep: dict, proc: dict, runs: list[dict], load: str, empty_index: bool = False) -> str:
     def ratio(value: float, key: str) -> str:
         return f"{value / TARGETS[key]:.2f}"
 
@@ -173,7 +178,12 @@ def report(prep: dict, proc: dict, runs: list[dict], load: str) -> str:
         "",
         f"`python bench/bench_national.py` on {time.strftime('%Y-%m-%d')}: `bench/synthetic.py`'s "
         f"{int(prep['reports']):,} sections (153 councils × 9 statements, {int(prep['passages']):,} passages), "
-        f"real index (built-in embedder), built-in engine, headless Chromium. Load average at the start: {load}.",
+        + (
+            "index left empty (`--empty-index`: no embedding, no sync, no embedder load)"
+            if empty_index
+            else "real index (built-in embedder)"
+        )
+        + f", built-in engine, headless Chromium. Load average (2 cores) at the start: {load}.",
         "",
         "| measure | value | target | ratio |",
         "|---|---|---|---|",
@@ -220,6 +230,7 @@ def main() -> int:
     parser.add_argument("--sections", type=int, default=1377)
     parser.add_argument("--runs", type=int, default=3, help="app restarts timed in the browser (median reported)")
     parser.add_argument("--no-browser", action="store_true")
+    parser.add_argument("--empty-index", action="store_true", help="skip embedding and index sync (busy machine)")
     parser.add_argument("--no-write", action="store_true", help="print only; do not update bench/README.md")
     args = parser.parse_args()
     load = Path("/proc/loadavg").read_text().split()[0] if Path("/proc/loadavg").exists() else "?"
@@ -228,16 +239,20 @@ def main() -> int:
     if root is None:
         tmp = tempfile.TemporaryDirectory(prefix="bench-national-")
         root = Path(tmp.name)
+    if args.empty_index:
+        from scale_helpers import without_index
+
+        without_index(setattr)
     try:
         prep = prepare(root, args.sections)
         print(f"prepared: {prep}")
         proc = in_process(root)
         print(f"in process: {proc}")
-        runs = [] if args.no_browser else browser_runs(root, args.runs)
+        runs = [] if args.no_browser else browser_runs(root, args.runs, empty_index=args.empty_index)
     finally:
         if tmp is not None:
             tmp.cleanup()
-    text = report(prep, proc, runs, load)
+    text = report(prep, proc, runs, load, args.empty_index)
     print(text)
     if not args.no_write:
         write_section(text)
