@@ -4,13 +4,13 @@ correctable), findings, full text, uploads."""
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
 
 from assistant.app import state
 from assistant.app.components import citation_chips
+from assistant.app.uploads import UploadOutcome, show_outcome
 from assistant.corpus import save_override
 from assistant.models import Report
 from assistant.peers import COUNCIL_TYPES, REGIONS
@@ -32,20 +32,6 @@ _DONE = "uploads_done"
 CHOICE = state.REPORT_CHOICE
 PAGE_SIZES = (25, 50, 100)
 
-
-@dataclass(frozen=True)
-class UploadOutcome:
-    """What became of one uploaded file: the reports it added, or why it was refused."""
-
-    name: str
-    added: tuple[str, ...] = ()
-    error: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
-
-
 st.title("Reports")
 assistant = state.assistant()
 
@@ -65,7 +51,7 @@ def _upload() -> None:
         data = f.getvalue()
         digest = hashlib.sha256(data).hexdigest()
         if digest in done:
-            _show_outcome(done[digest])
+            show_outcome(done[digest])
             continue
         name = escape_markdown(f.name)
         with st.status(f"Reading {name}…", expanded=True) as status:
@@ -85,17 +71,7 @@ def _upload() -> None:
                     added=tuple(f"{r.authority} ({r.quality_statement}), {len(r.passages)} passages" for r in added),
                 )
                 status.update(label=f"Added {name}", state="complete", expanded=False)
-        _show_outcome(done[digest])
-
-
-def _show_outcome(outcome: UploadOutcome) -> None:
-    name = escape_markdown(outcome.name)
-    if outcome.ok:
-        st.success(f"{name}: added {escape_markdown('; '.join(outcome.added))}.")
-    else:
-        st.error(
-            f"{name} was not added: {escape_markdown(outcome.error or '')}. The reports already loaded are unchanged."
-        )
+        show_outcome(done[digest])
 
 
 def _filters(rows: list[ReportRow]) -> ReportFilter:
