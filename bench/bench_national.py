@@ -154,7 +154,8 @@ def browser_runs(root: Path, runs: int, *, empty_index: bool = False) -> list[di
 
                 start = time.perf_counter()
                 page.get_by_role("link", name="Score overview").click()
-                page.locator('[data-testid="stVegaLiteChart"] [aria-roledescription="rect mark"]').first.wait_for()
+                # Vega draws large charts on a canvas, smaller ones as SVG.
+                page.locator('[data-testid="stVegaLiteChart"] .marks').first.wait_for()
                 _idle(page)
                 overview_s = time.perf_counter() - start
                 results.append(
