@@ -212,6 +212,20 @@ def report(prep: dict, proc: dict, runs: list[dict], load: str, empty_index: boo
         f"| worst report, peers = region / type | {proc['gp_region_max_ms']:.1f} / "
         f"{proc['gp_type_max_ms']:.1f} ms | | |",
         "",
+        "Notes:",
+        "- **Load.** Read the browser figures with the load average above: on a shared, busy machine they are "
+        "several times the quiet-machine figures (compare `/_stcore/health`, 0.6 s quiet in the App section). "
+        "Rerun on a quiet machine to check the 4 s and 2 s targets.",
+        "- **Restart.** Parsed reports are read back from `vectorstore/parsed/` and findings from "
+        "`vectorstore/findings/`: at 1,377 sections parsing every file again costs about 7 s quiet (62 s on the "
+        "busy machine) against several times less for reading them back. With `--empty-index` the unchanged-index "
+        "re-sync (0.24 s fresh process at 1,030 sections) and the embedder load (0.36 s) are left out (see Index).",
+        "- **Heatmap.** 1,377 cells are drawn by Vega on a canvas (smaller selections as SVG, each cell with an "
+        "accessible label); the page also offers *Open a report* as a list.",
+        "- **Good practice.** Per shortfall: the peers' reports picked from the 1,376 others "
+        "(`Assistant.others(report, peers=...)`) plus `good_practice` for each shortfall, divided by the "
+        "shortfalls; fewer candidates make peer-filtered good practice faster than the unfiltered lookup.",
+        "",
     ]
     return "\n".join(lines)
 
