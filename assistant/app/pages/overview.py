@@ -63,6 +63,10 @@ st.caption(
     + ". Click a cell to open that report."
 )
 
+st.caption(
+    "Key: **1** significant shortfalls (yellow) · **2** some shortfalls (green) · **3** a good standard (teal) · "
+    "**4** an exceptional standard (purple) · **–** no score (grey). Darker means a higher score."
+)
 frame = pd.DataFrame(
     [
         {
