@@ -191,7 +191,12 @@ def cmd_plan(args) -> int:
 
     assistant = _assistant(args)
     report = assistant.find_report(args.authority, _resolve_statement(args.statement))
-    plan = assistant.plan(report)
+    peers = None
+    if args.peers:
+        from .peers import load_councils, peer_selection
+
+        peers = peer_selection(args.peers, load_councils(), own=report.authority)
+    plan = assistant.plan(report, peers=peers)
     if args.start_date:
         from .plan_config import load_plan_config
         from .schedule import reschedule
@@ -281,6 +286,11 @@ def build_parser() -> argparse.ArgumentParser:
                 "--start-date",
                 type=_iso_date,
                 help="plan start date, YYYY-MM-DD (default today): dates the milestones and targets",
+            )
+            s.add_argument(
+                "--peers",
+                help="good practice only from peers: 'region' or 'type' (the report's council's), "
+                "a region or type name, or councils 'NAME,NAME'",
             )
         s.set_defaults(func=func)
 

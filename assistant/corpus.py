@@ -24,6 +24,7 @@ from pathlib import Path
 import yaml
 
 from .models import IngestError, Passage, Report
+from .parse_cache import ParseCache
 from .reports import SUPPORTED_SUFFIXES, ReportError, parse_file_reports, parse_reports, read_report_file
 from .settings import Settings
 from .text import fold
@@ -122,7 +123,9 @@ class Corpus:
 
 
 def load_corpus(settings: Settings) -> Corpus:
-    """Parse every report file in ``settings.seeds_dir``; rejected files go to ``errors``."""
+    """Parse every report file in ``settings.seeds_dir``; rejected files go to ``errors``.
+
+    Parsed reports are kept under ``<vectorstore>/parsed/`` (``parse_cache``), so a restart reads them back."""
     folder = settings.seeds_dir
     errors: list[IngestError] = []
     try:
@@ -132,9 +135,10 @@ def load_corpus(settings: Settings) -> Corpus:
         manifest = {}
     reports: list[Report] = []
     seen: dict[str, str] = {}
+    cache = ParseCache(settings.vectorstore_dir / "parsed")
     for path in report_files(folder):
         try:
-            parsed = parse_file_reports(path, manifest, max_bytes=settings.max_report_bytes)
+            parsed = cache.parse(path, manifest, max_bytes=settings.max_report_bytes)
         except ReportError as exc:
             errors.append(IngestError(source=exc.source, reason=exc.reason))
             continue
@@ -150,6 +154,7 @@ def load_corpus(settings: Settings) -> Corpus:
                 continue
             seen[report.id] = report.source
             reports.append(report)
+    cache.prune()
     return Corpus(folder=folder, reports=reports, errors=errors)
 
 

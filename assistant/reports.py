@@ -28,6 +28,7 @@ from pathlib import Path
 import yaml
 
 from .models import Passage, Report, SectionName, SentenceSpan
+from .peers import load_councils
 from .text import fold, sentence_spans, slugify
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -74,15 +75,8 @@ def quality_statements() -> tuple[QualityStatement, ...]:
 
 @lru_cache(maxsize=1)
 def authority_gazetteer() -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """(official name, all names to look for) for every English local authority."""
-    out = []
-    for line in (DATA_DIR / "authorities.txt").read_text(encoding="utf-8").splitlines():
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        names = tuple(n.strip() for n in line.split("|"))
-        out.append((names[0], names))
-    return tuple(out)
+    """(official name, all names to look for) for every English local authority (``data/councils.csv``)."""
+    return tuple((c.name, c.names) for c in load_councils())
 
 
 def _key(text: str) -> str:
@@ -393,10 +387,9 @@ def infer_statement(commitment: str, text: str) -> QualityStatement | None:
 
 
 def _canonical_authority(name: str) -> str:
-    k = _key(name)
-    for official, names in authority_gazetteer():
-        if any(_key(n) == k for n in names):
-            return official
+    council = load_councils().match(name)
+    if council is not None:
+        return council.name
     return re.sub(r"\s+(county|city|borough|metropolitan borough)?\s*council$", "", name, flags=re.I).strip()
 
 

@@ -17,6 +17,7 @@ from .engines import Engine, get_engine
 from .findings_cache import FindingsCache
 from .index import Index, SearchFilters, SyncStats
 from .models import ActionPlan, IngestError, Passage, Report, ReportFindings, SearchHit
+from .peers import PeerSelection
 from .playbook import load_playbook
 from .reports import ReportError
 from .settings import Settings
@@ -117,10 +118,18 @@ class Assistant:
             self._findings[key] = found
         return self._findings[key]
 
-    def others(self, report: Report) -> list[tuple[Report, ReportFindings]]:
-        """Every other report with its findings (built-in engine: deterministic and cheap)."""
-        return [(r, self.findings(r, engine="builtin")) for r in self.corpus.reports if r.id != report.id]
+    def others(self, report: Report, *, peers: PeerSelection | None = None) -> list[tuple[Report, ReportFindings]]:
+        """Every other report (only the peers' when ``peers`` is given) with its findings (built-in engine)."""
+        return [
+            (r, self.findings(r, engine="builtin"))
+            for r in self.corpus.reports
+            if r.id != report.id and (peers is None or peers.admits(r.authority))
+        ]
 
-    def plan(self, report: Report, *, engine: str | None = None) -> ActionPlan:
+    def plan(self, report: Report, *, engine: str | None = None, peers: PeerSelection | None = None) -> ActionPlan:
+        """A plan for a report; good practice from the peers' reports only when ``peers`` is given."""
         eng = self.engine(engine)
-        return eng.plan(report, self.findings(report, engine=engine), self.others(report))
+        plan = eng.plan(report, self.findings(report, engine=engine), self.others(report, peers=peers))
+        if peers is not None:
+            plan.notes.append(f"Good practice from {peers.describe()} only.")
+        return plan

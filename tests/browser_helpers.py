@@ -65,8 +65,12 @@ def wait_healthy(url: str, proc: subprocess.Popen, log: Path, timeout: float = S
 
 
 @contextmanager
-def running_app(root: Path, env_extra: dict[str, str] | None = None) -> Iterator[tuple[str, subprocess.Popen, float]]:
+def running_app(
+    root: Path, env_extra: dict[str, str] | None = None, launcher: list[str] | None = None
+) -> Iterator[tuple[str, subprocess.Popen, float]]:
     """A streamlit server on the folders under ``root``; yields (url, process, seconds to health).
+
+    ``launcher`` replaces ``python -m streamlit`` (e.g. ``[python, "tests/scale_app.py"]``).
 
     The seed reports are copied to ``root/seeds`` unless it exists; the server
     log goes to ``root/streamlit.log``.
@@ -86,9 +90,7 @@ def running_app(root: Path, env_extra: dict[str, str] | None = None) -> Iterator
     with open(log, "wb") as out:
         proc = subprocess.Popen(
             [
-                sys.executable,
-                "-m",
-                "streamlit",
+                *(launcher or [sys.executable, "-m", "streamlit"]),
                 "run",
                 "assistant/app/main.py",
                 "--server.headless",

@@ -32,7 +32,9 @@ def test_inferred_metadata_is_marked_and_can_be_corrected(app_settings):
     at = _reports_page()
     at.selectbox(key="report-choice").set_value("gloucestershire/partnerships-and-communities").run()
     assert any("inferred" in w.value for w in at.warning)
-    at.text_input[0].set_value("Gloucestershire County")
+    at.text_input(key="correct-authority-gloucestershire/partnerships-and-communities").set_value(
+        "Gloucestershire County"
+    )
     next(b for b in at.button if b.label == "Save correction").click()
     at.run()
     assert not at.exception
@@ -77,3 +79,40 @@ def test_bad_upload_shows_a_clear_error_and_the_corpus_is_intact(app_settings):
     assert errors and "shopping.txt was not added" in errors[0] and "unchanged" in errors[0]
     assert sorted(p.name for p in app_settings.seeds_dir.iterdir()) == before
     assert len(_uploaded_names(at)) == 2
+
+
+def test_upload_outcomes_are_typed_values(app_settings):
+    from assistant.app.uploads import UploadOutcome
+
+    at = _reports_page()
+    at.file_uploader[0].set_value(
+        [
+            ("northumberland.txt", renamed_durham(app_settings.seeds_dir, "Northumberland").encode(), "text/plain"),
+            ("empty.txt", b"", "text/plain"),
+        ]
+    )
+    at.run()
+    assert not at.exception
+    outcomes = {o.name: o for o in at.session_state["uploads_done"].values()}
+    assert all(isinstance(o, UploadOutcome) for o in outcomes.values())
+    assert outcomes["northumberland.txt"].ok and outcomes["northumberland.txt"].added[0].startswith("Northumberland (")
+    assert not outcomes["empty.txt"].ok and outcomes["empty.txt"].error
+    assert any("empty.txt was not added" in e.value for e in at.error)
+
+
+def test_filters_sort_and_search(app_settings):
+    at = _reports_page()
+    at.multiselect(key="reports-region").set_value(["North East"]).run()
+    assert _uploaded_names(at) == ["County Durham"]
+    at.multiselect(key="reports-region").set_value([]).run()
+    at.multiselect(key="reports-type").set_value(["county"]).run()
+    assert _uploaded_names(at) == ["Gloucestershire (inferred)"]
+    at.multiselect(key="reports-type").set_value([]).run()
+    at.selectbox(key="reports-sort").set_value("score (high first)").run()
+    assert list(at.dataframe[0].value["score"]) == [3, 2]
+    at.selectbox(key="reports-sort").set_value("score (low first)").run()
+    assert list(at.dataframe[0].value["score"]) == [2, 3]
+    at.text_input(key="reports-search").set_value("durham partnerships").run()
+    assert _uploaded_names(at) == ["County Durham"]
+    at.text_input(key="reports-search").set_value("nowhere at all").run()
+    assert any("No report matches" in i.value for i in at.info)

@@ -29,3 +29,8 @@ def test_index_bench_smoke():
 def test_findings_and_plan_bench_smoke(script):
     out = bench(script, "--sections", "4")
     assert "synthetic" in out and "seeds" in out
+
+
+def test_national_bench_smoke():
+    out = bench("bench_national.py", "--sections", "6", "--no-browser", "--no-write")
+    assert "## National view" in out and "good practice per shortfall, peers = same region" in out

@@ -1,8 +1,9 @@
 """Entry point: ``streamlit run assistant/app/main.py``.
 
-Routes the pages (Chat, Plan, Reports, and the workshop pages when present),
+Routes the pages (Chat, Plan, Reports, Score overview, and the workshop pages when present),
 keeps the conversation id in the URL, and draws the sidebar: past
-conversations, the corpus and the engine in use.
+conversations, the current conversation's report, a report search and the
+engine in use.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ def _pages() -> list:
         st.Page(PAGES / "chat.py", title="Chat", icon=":material/chat:", default=True),
         st.Page(PAGES / "plan.py", title="Plan", icon=":material/checklist:"),
         st.Page(PAGES / "reports.py", title="Reports", icon=":material/description:"),
+        st.Page(PAGES / "overview.py", title="Score overview", icon=":material/grid_view:"),
     ]
     if (PAGES / "workshop.py").is_file():
         pages.append(st.Page(PAGES / "workshop.py", title="Workshop", icon=":material/groups:"))
@@ -54,17 +56,44 @@ def _sidebar() -> None:
                 state.open_conversation(conv.id)
                 st.rerun()
         st.divider()
-        st.subheader("Reports")
-        assistant = state.assistant()
-        for report in assistant.reports():
-            score = f"score {report.score}" if report.score else "no score"
-            st.caption(
-                f"**{escape_markdown(report.authority)}** · {escape_markdown(report.quality_statement)} · {score}"
-            )
-        if not assistant.reports():
-            st.caption("No reports loaded: add one on the Reports page.")
+        _reports_sidebar()
         st.divider()
         _engine_picker()
+
+
+def _reports_sidebar() -> None:
+    """The current conversation's report and a search box: never the whole corpus."""
+    st.subheader("Reports")
+    assistant = state.assistant()
+    reports = assistant.reports()
+    if not reports:
+        st.caption("No reports loaded: add one on the Reports page.")
+        return
+    current = state.current_report()
+    if current is not None:
+        score = f"score {current.score}" if current.score else "no score"
+        st.caption(
+            f"This conversation: **{escape_markdown(current.authority)}** · "
+            f"{escape_markdown(current.quality_statement)} · {score}"
+        )
+    query = st.text_input(
+        "Find a report",
+        key="sidebar-search",
+        placeholder=f"Search {len(reports):,} reports",
+        help="Authority or quality statement; opens the report on the Reports page.",
+    )
+    if query.strip():
+        found = state.search_reports(reports, query)
+        for report in found[: state.SIDEBAR_MATCHES]:
+            label = f"{report.authority} · {report.quality_statement}"
+            if st.button(escape_markdown(label), key=f"find-{report.id}", type="tertiary"):
+                state.open_report(report.id)
+        if not found:
+            st.caption("No report matches.")
+        elif len(found) > state.SIDEBAR_MATCHES:
+            st.caption(f"{len(found) - state.SIDEBAR_MATCHES:,} more: refine the search or use the Reports page.")
+    else:
+        st.caption(f"{len(reports):,} reports from {len({r.authority for r in reports}):,} councils loaded.")
 
 
 def _engine_picker() -> None:

@@ -10,13 +10,18 @@ from __future__ import annotations
 import streamlit as st
 
 from assistant.chat import Chat
-from assistant.models import ActionPlan, ChatContext
+from assistant.models import ActionPlan, ChatContext, Report
 from assistant.service import Assistant
 from assistant.settings import Settings
 from assistant.store import Conversation, Store
-from assistant.text import escape_markdown
+from assistant.text import escape_markdown, fold
 
 CONVERSATION_PARAM = "c"
+#: Reports listed under the sidebar's search box at most.
+SIDEBAR_MATCHES = 8
+#: Session key of the report the Reports page shows (its selectbox key).
+REPORT_CHOICE = "report-choice"
+REPORTS_PAGE = "pages/reports.py"
 _CID = "conversation_id"
 _ENGINE = "engine_choice"
 
@@ -150,3 +155,36 @@ def plan_version() -> int:
 def save_plan(new: ActionPlan | None, summary: str) -> None:
     """Persist a new version of the current conversation's plan (every change is kept)."""
     store().save_plan(ensure_conversation(), new, summary=summary)
+
+
+# ------------------------------------------------------------------ reports
+
+
+def current_report() -> Report | None:
+    """The report the current conversation is about: its plan's, else the one the chat last used."""
+    cid = conversation_id()
+    if cid is None:
+        return None
+    current = plan()
+    report_id = current.report_id if current is not None else context().report_id
+    if report_id is None:
+        return None
+    return next((r for r in assistant().reports() if r.id == report_id), None)
+
+
+def search_reports(reports: list[Report], query: str) -> list[Report]:
+    """Reports whose authority or statement hold every word of the query; authority-name matches first."""
+    words = fold(query).lower().split()
+    found = []
+    for r in reports:
+        authority = fold(r.authority).lower()
+        hay = f"{authority} {fold(r.quality_statement).lower()}"
+        if all(w in hay for w in words):
+            found.append((not all(w in authority for w in words), r.authority.lower(), r.quality_statement, r))
+    return [r for *_, r in sorted(found, key=lambda t: t[:3])]
+
+
+def open_report(report_id: str) -> None:
+    """Show a report on the Reports page (from the sidebar search or the score overview)."""
+    st.session_state[REPORT_CHOICE] = report_id
+    st.switch_page(REPORTS_PAGE)

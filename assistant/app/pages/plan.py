@@ -8,9 +8,11 @@ import pandas as pd
 import streamlit as st
 
 from assistant.app import components, state
+from assistant.app.peer_picker import peer_picker, peers_for
 from assistant.app.plan_timeline import timeline_chart
 from assistant.export import to_csv, to_docx, to_markdown
 from assistant.models import RAG, Action, ActionPlan, PlanChange, Priority, format_date
+from assistant.peers import PeerError
 from assistant.text import escape_markdown, slugify
 
 RAGS: list[str] = list(get_args(RAG))
@@ -31,10 +33,16 @@ def _new_plan_form() -> None:
     with st.form("new-plan"):
         labels = {r.id: f"{r.authority}: {r.quality_statement}" for r in reports}
         report_id: str | None = st.selectbox("Report", list(labels), format_func=lambda rid: labels[rid])
+        choice = peer_picker("plan-peers")
         if st.form_submit_button("Draft the plan", type="primary") and report_id:
             report = state.assistant().corpus.report(report_id)
+            try:
+                peers = peers_for(choice, report.authority)
+            except PeerError as exc:
+                st.error(escape_markdown(str(exc)))
+                return
             with st.spinner(f"Drafting the plan for {report.authority}…"):
-                drafted = state.assistant().plan(report, engine=state.engine_name())
+                drafted = state.assistant().plan(report, engine=state.engine_name(), peers=peers)
             state.save_plan(drafted, f"Drafted a plan of {len(drafted.actions)} actions for {report.authority}.")
             st.rerun()
 

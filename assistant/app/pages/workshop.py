@@ -15,7 +15,9 @@ import streamlit as st
 
 from assistant.app import state
 from assistant.app import workshop_view as view
+from assistant.app.peer_picker import peer_picker, peers_for
 from assistant.models import ActionPlan
+from assistant.peers import PeerError
 from assistant.text import escape_markdown, slugify
 from assistant.workshop.agenda import build_agenda, load_workshop_prompts
 from assistant.workshop.domain import (
@@ -94,6 +96,7 @@ def _create_form() -> None:
         use_current = st.checkbox(
             "Use the current conversation's plan for this report (if it has one)", value=current is not None
         )
+        choice = peer_picker("workshop-peers")
         title = st.text_input("Title", max_chars=MAX_TITLE_CHARS, placeholder="e.g. Partnerships improvement workshop")
         cols = st.columns(3)
         date = cols[0].date_input("Date", value=dt.date.today())
@@ -103,9 +106,14 @@ def _create_form() -> None:
     if not create:
         return
     from_chat = use_current and current is not None and current.report_id == report.id
+    try:
+        peers = peers_for(choice, report.authority)
+    except PeerError as exc:
+        st.error(str(exc))
+        return
     with st.spinner("Finding shortfalls and drafting the agenda…"):
         findings = assistant.findings(report, engine=state.engine_name())
-        plan = current if from_chat else assistant.plan(report, engine=state.engine_name())
+        plan = current if from_chat else assistant.plan(report, engine=state.engine_name(), peers=peers)
         labels = {t.id: t.label for t in [*assistant.taxonomy.themes, assistant.taxonomy.fallback]}
         items = build_agenda(
             findings, plan, assistant.passages, load_workshop_prompts(assistant.settings.prompts_dir), labels

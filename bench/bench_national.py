@@ -1,0 +1,279 @@
+"""Benchmark the national view: 1,377 sections (153 councils × 9 statements) in the app and the planner.
+
+    python bench/bench_national.py [--workdir DIR] [--sections 1377] [--runs 3] [--empty-index]
+                                   [--no-browser] [--no-write]
+
+Targets (issue 14), at 1,377 sections: app restart to a usable Chat page <= 4 s;
+Reports page and score overview (heatmap) rendered <= 2 s; peer-filtered good
+practice <= 50 ms per shortfall. The corpus is ``bench/synthetic.py``'s, its
+index built with the real embedder the first time (minutes on 2 cores; keep it
+with ``--workdir``). ``--empty-index`` skips embedding and index sync (in this
+process and in the app server, as the scale tests do: ``tests/scale_helpers.py``)
+for a busy machine; the figures then leave out the unchanged-index re-sync and the
+embedder load (see "Index" in bench/README.md). Results are printed and written
+to bench/README.md (section "National view").
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")]
+
+from synthetic import generate  # noqa: E402
+
+from assistant.good_practice import good_practice  # noqa: E402
+from assistant.peers import PeerSelection, load_councils  # noqa: E402
+from assistant.report_table import (  # noqa: E402
+    ReportFilter,
+    authority_order,
+    filter_rows,
+    page_of,
+    report_rows,
+    sort_rows,
+)
+from assistant.service import Assistant  # noqa: E402
+from assistant.settings import Settings  # noqa: E402
+
+README = ROOT / "bench" / "README.md"
+TARGETS = {"chat_s": 4.0, "reports_s": 2.0, "overview_s": 2.0, "gp_ms": 50.0}
+SAMPLE_REPORTS = 20
+
+
+def settings_for(root: Path) -> Settings:
+    return Settings(
+        seeds_dir=root / "seeds",
+        vectorstore_dir=root / "vectorstore",
+        data_dir=root / "data",
+        engine="builtin",
+        openai_api_key=None,
+        openai_base_url=None,
+    )
+
+
+def prepare(root: Path, sections: int) -> dict[str, float]:
+    """The synthetic corpus, its index and every report's findings (kept on disk), built once."""
+    out: dict[str, float] = {}
+    if not (root / "seeds").is_dir():
+        generate(root / "seeds", sections)
+    start = time.perf_counter()
+    assistant = Assistant(settings_for(root))
+    out["open_s"] = time.perf_counter() - start
+    start = time.perf_counter()
+    for r in assistant.reports():
+        assistant.findings(r, engine="builtin")
+    out["findings_s"] = time.perf_counter() - start
+    out["reports"] = len(assistant.reports())
+    out["passages"] = len(assistant.passages)
+    return out
+
+
+def in_process(root: Path) -> dict[str, float]:
+    """Table, heatmap data and peer-filtered good practice, timed in one warm process."""
+    import altair as alt
+    import pandas as pd
+
+    assistant = Assistant(settings_for(root))
+    reports = assistant.reports()
+    for r in reports:  # read back from vectorstore/findings/
+        assistant.findings(r, engine="builtin")
+    out: dict[str, float] = {}
+
+    start = time.perf_counter()
+    rows = report_rows(reports)
+    shown = sort_rows(filter_rows(rows, ReportFilter(regions=["London"], scores=[2, 3])), "score (high first)")
+    page_of(shown, 1, 25)
+    out["table_ms"] = (time.perf_counter() - start) * 1000
+
+    start = time.perf_counter()
+    rows = report_rows(reports)
+    order = authority_order(rows, "average score (low first)")
+    frame = pd.DataFrame([{"a": r.authority, "s": r.quality_statement, "v": str(r.score)} for r in rows])
+    chart = alt.Chart(frame).mark_rect().encode(x="s:N", y=alt.Y("a:N", sort=order), color="v:N")
+    (chart + chart.mark_text().encode(text="v:N")).to_dict()
+    out["heatmap_ms"] = (time.perf_counter() - start) * 1000
+
+    councils = load_councils()
+    for label, make in (
+        ("all", lambda r: None),
+        ("region", lambda r: PeerSelection.build(councils, region=councils.get(r.authority).region)),
+        ("type", lambda r: PeerSelection.build(councils, council_type=councils.get(r.authority).type)),
+    ):
+        per_shortfall = []
+        for report in reports[:: max(1, len(reports) // SAMPLE_REPORTS)][:SAMPLE_REPORTS]:
+            shortfalls = [f for f in assistant.findings(report).findings if f.kind == "shortfall"]
+            if not shortfalls:
+                continue
+            start = time.perf_counter()
+            others = assistant.others(report, peers=make(report))
+            for f in shortfalls:
+                good_practice(
+                    f.theme,
+                    report,
+                    others,
+                    assistant.playbook,
+                    shortfall=f.summary,
+                    taxonomy=assistant.taxonomy,
+                )
+            per_shortfall.append((time.perf_counter() - start) * 1000 / len(shortfalls))
+        out[f"gp_{label}_ms"] = statistics.median(per_shortfall)
+        out[f"gp_{label}_max_ms"] = max(per_shortfall)
+    return out
+
+
+def browser_runs(root: Path, runs: int, *, empty_index: bool = False) -> list[dict[str, float]]:
+    """Restart to a usable Chat page, then the Reports page and the heatmap, in headless Chromium."""
+    from browser_helpers import browser_page, running_app
+
+    results = []
+    for _ in range(runs):
+        shutil.rmtree(root / "data", ignore_errors=True)
+        with browser_page() as page:
+            started = time.perf_counter()
+            launcher = [sys.executable, str(ROOT / "tests" / "scale_app.py")] if empty_index else None
+            with running_app(root, launcher=launcher) as (url, _proc, health_s):
+                page.goto(url)
+                page.get_by_test_id("stChatInputTextArea").wait_for(timeout=300_000)
+                page.get_by_text(re.compile(r"reports from \d+ councils loaded")).wait_for()
+                chat_s = time.perf_counter() - started
+
+                start = time.perf_counter()
+                page.get_by_role("link", name="Reports").click()
+                page.get_by_test_id("stDataFrame").first.wait_for()
+                page.get_by_text("Full text").first.wait_for()
+                _idle(page)
+                reports_s = time.perf_counter() - start
+
+                start = time.perf_counter()
+                page.get_by_role("link", name="Score overview").click()
+                # Vega draws large charts on a canvas, smaller ones as SVG.
+                page.locator('[data-testid="stVegaLiteChart"] .marks').first.wait_for()
+                _idle(page)
+                overview_s = time.perf_counter() - start
+                results.append(
+                    {"health_s": health_s, "chat_s": chat_s, "reports_s": reports_s, "overview_s": overview_s}
+                )
+                print(f"run {len(results)}: {results[-1]}")
+    return results
+
+
+def _idle(page) -> None:
+    page.wait_for_timeout(100)
+    page.get_by_test_id("stStatusWidget").wait_for(state="detached", timeout=120_000)
+
+
+def report(prep: dict, proc: dict, runs: list[dict], load: str, empty_index: bool = False) -> str:
+    def ratio(value: float, key: str) -> str:
+        return f"{value / TARGETS[key]:.2f}"
+
+    lines = [
+        "## National view",
+        "",
+        f"`python bench/bench_national.py` on {time.strftime('%Y-%m-%d')}: `bench/synthetic.py`'s "
+        f"{int(prep['reports']):,} sections (153 councils × 9 statements, {int(prep['passages']):,} passages), "
+        + (
+            "index left empty (`--empty-index`: no embedding, no sync, no embedder load)"
+            if empty_index
+            else "real index (built-in embedder)"
+        )
+        + f", built-in engine, headless Chromium. Load average (2 cores) at the start: {load}.",
+        "",
+        "| measure | value | target | ratio |",
+        "|---|---|---|---|",
+    ]
+    if runs:
+        med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+        lines += [
+            f"| restart to `/_stcore/health` (median of {len(runs)}) | {med['health_s']:.2f} s | | |",
+            f"| restart to a usable Chat page (sidebar drawn) | {med['chat_s']:.2f} s | ≤ 4 s | "
+            f"{ratio(med['chat_s'], 'chat_s')} |",
+            f"| Reports page rendered (table, first report) | {med['reports_s']:.2f} s | ≤ 2 s | "
+            f"{ratio(med['reports_s'], 'reports_s')} |",
+            f"| score overview rendered ({int(prep['reports']):,}-cell heatmap) | {med['overview_s']:.2f} s | ≤ 2 s | "
+            f"{ratio(med['overview_s'], 'overview_s')} |",
+        ]
+    lines += [
+        f"| Reports table: rows, filter, sort, page (in process) | {proc['table_ms']:.0f} ms | | |",
+        f"| heatmap data and Vega-Lite spec (in process) | {proc['heatmap_ms']:.0f} ms | | |",
+        f"| good practice per shortfall, peers = same region (median of {SAMPLE_REPORTS} reports) | "
+        f"{proc['gp_region_ms']:.1f} ms | ≤ 50 ms | {ratio(proc['gp_region_ms'], 'gp_ms')} |",
+        f"| good practice per shortfall, peers = same type | {proc['gp_type_ms']:.1f} ms | ≤ 50 ms | "
+        f"{ratio(proc['gp_type_ms'], 'gp_ms')} |",
+        f"| good practice per shortfall, all {int(prep['reports']) - 1:,} others (for comparison) | "
+        f"{proc['gp_all_ms']:.1f} ms | | |",
+        f"| worst report, peers = region / type | {proc['gp_region_max_ms']:.1f} / "
+        f"{proc['gp_type_max_ms']:.1f} ms | | |",
+        "",
+        "Notes:",
+        "- **Load.** Read the browser figures with the load average above: on a shared, busy machine they are "
+        "several times the quiet-machine figures (compare `/_stcore/health`, 0.6 s quiet in the App section). "
+        "Rerun on a quiet machine to check the 4 s and 2 s targets.",
+        "- **Restart.** Parsed reports are read back from `vectorstore/parsed/` and findings from "
+        "`vectorstore/findings/`: at 1,377 sections parsing every file again costs about 7 s quiet (62 s on the "
+        "busy machine) against several times less for reading them back. With `--empty-index` the unchanged-index "
+        "re-sync (0.24 s fresh process at 1,030 sections) and the embedder load (0.36 s) are left out (see Index).",
+        "- **Heatmap.** 1,377 cells are drawn by Vega on a canvas (smaller selections as SVG, each cell with an "
+        "accessible label); the page also offers *Open a report* as a list.",
+        "- **Good practice.** Per shortfall: the peers' reports picked from the 1,376 others "
+        "(`Assistant.others(report, peers=...)`) plus `good_practice` for each shortfall, divided by the "
+        "shortfalls; fewer candidates make peer-filtered good practice faster than the unfiltered lookup.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def write_section(text: str) -> None:
+    current = README.read_text(encoding="utf-8") if README.exists() else "# Benchmarks\n\n"
+    pattern = re.compile(r"^## National view\n.*?(?=^## |\Z)", re.S | re.M)
+    updated = (
+        pattern.sub(lambda _: text + "\n", current) if pattern.search(current) else current.rstrip() + "\n\n" + text
+    )
+    README.write_text(updated.rstrip() + "\n", encoding="utf-8")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workdir", type=Path, help="keep the corpus and its index here (reused when present)")
+    parser.add_argument("--sections", type=int, default=1377)
+    parser.add_argument("--runs", type=int, default=3, help="app restarts timed in the browser (median reported)")
+    parser.add_argument("--no-browser", action="store_true")
+    parser.add_argument("--empty-index", action="store_true", help="skip embedding and index sync (busy machine)")
+    parser.add_argument("--no-write", action="store_true", help="print only; do not update bench/README.md")
+    args = parser.parse_args()
+    load = Path("/proc/loadavg").read_text().split()[0] if Path("/proc/loadavg").exists() else "?"
+    tmp = None
+    root = args.workdir
+    if root is None:
+        tmp = tempfile.TemporaryDirectory(prefix="bench-national-")
+        root = Path(tmp.name)
+    if args.empty_index:
+        from scale_helpers import without_index
+
+        without_index(setattr)
+    try:
+        prep = prepare(root, args.sections)
+        print(f"prepared: {prep}")
+        proc = in_process(root)
+        print(f"in process: {proc}")
+        runs = [] if args.no_browser else browser_runs(root, args.runs, empty_index=args.empty_index)
+    finally:
+        if tmp is not None:
+            tmp.cleanup()
+    text = report(prep, proc, runs, load, args.empty_index)
+    print(text)
+    if not args.no_write:
+        write_section(text)
+        print(f"written to {README}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
