@@ -234,6 +234,15 @@ def cmd_eval(args) -> int:
     gold = Path(args.gold) if args.gold else DEFAULT_GOLD
     plans = {r.id: assistant.plan(r) for r in assistant.reports()}
     result = run_eval(assistant.reports(), assistant.taxonomy, gold, plans=plans)
+    if not args.gold:
+        from .chat import Chat
+        from .evaluate import Metric, chat_pass_rate, load_gold
+
+        rate, failed = chat_pass_rate(Chat(assistant))
+        threshold = load_gold(gold).thresholds.chat_pass_rate
+        detail = f"{len(failed)} failed"
+        result.metrics.append(Metric(name="chat_pass_rate", value=rate, threshold=threshold, detail=detail))
+        result.good_practice_misses += [f"chat: {f}" for f in failed]
     print(format_eval(result))
     return 0 if result.passed else 1
 

@@ -17,7 +17,7 @@ from itertools import combinations
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, computed_field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, computed_field, model_validator
 
 from .citations import verify
 from .findings import find_findings
@@ -54,6 +54,37 @@ class GoldReport(BaseModel):
     strengths: list[GoldItem] = Field(default_factory=list)
 
 
+class GoldCite(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    passage: str = Field(pattern=r"^p\d{2,}$")
+    key: str = Field(min_length=8, description="verbatim phrase of the acceptable sentence")
+
+
+class GoldPracticeItem(BaseModel):
+    """For one gold shortfall: the other report's sentences a planner may cite, or none and why."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    shortfall: str = Field(description="the gold shortfall's key")
+    cite: list[GoldCite] = Field(default_factory=list)
+    none: str | None = Field(default=None, description="why the other report shows nothing comparable")
+
+    @model_validator(mode="after")
+    def _one_of(self) -> GoldPracticeItem:
+        if bool(self.cite) == bool(self.none):
+            raise ValueError(f"{self.shortfall!r}: give either `cite` or `none`")
+        return self
+
+
+class GoldPractice(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    report: str = Field(description="the report whose plan is scored")
+    source: str = Field(description="the other report the practice comes from")
+    items: list[GoldPracticeItem] = Field(min_length=1)
+
+
 class Thresholds(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -62,7 +93,9 @@ class Thresholds(BaseModel):
     strength_recall: float = Field(ge=0, le=1)
     theme_accuracy: float = Field(ge=0, le=1)
     verified_quote_rate: float = Field(ge=0, le=1)
-    good_practice_hit_rate: float = Field(ge=0, le=1)
+    good_practice_precision: float = Field(ge=0, le=1)
+    good_practice_recall: float = Field(ge=0, le=1)
+    chat_pass_rate: float = Field(default=0.0, ge=0, le=1)
     smart_completeness: float = Field(ge=0, le=1)
     duplicate_rate: float = Field(ge=0, le=1, description="a maximum")
     plan_defects: float = Field(default=0, ge=0, description="a maximum: plan_checks defects across the plans")
@@ -75,6 +108,7 @@ class Gold(BaseModel):
     thresholds: Thresholds
     duplicate_jaccard: float = Field(default=0.8, gt=0, le=1)
     reports: list[GoldReport] = Field(min_length=1)
+    good_practice: list[GoldPractice] = Field(default_factory=list)
 
 
 class Metric(BaseModel):
@@ -105,6 +139,9 @@ class EvalResult(BaseModel):
     metrics: list[Metric] = Field(default_factory=list)
     reports: list[ReportEval] = Field(default_factory=list)
     errors: list[str] = Field(default_factory=list, description="gold that does not fit the reports")
+    good_practice_misses: list[str] = Field(
+        default_factory=list, description="good practice cited that the gold does not accept, or missing"
+    )
 
     @computed_field  # type: ignore[prop-decorator]  # pydantic's documented form; mypy cannot see through it
     @property
@@ -189,20 +226,52 @@ def _duplicates(plan: ActionPlan, jaccard: float) -> tuple[int, int]:
     return dupes, len(pairs)
 
 
-def _good_practice(plan: ActionPlan, gold: Gold) -> tuple[int, int]:
-    """Actions citing good practice exactly where another gold report has a strength on their theme."""
-    hits = 0
-    for action in plan.actions:
-        expected = {
-            f"{other.report}/{item.passage}"
-            for other in gold.reports
-            if other.report != plan.report_id
-            for item in other.strengths
-            if action.theme in item.themes
-        }
-        cited = {c.passage_id for gp in action.good_practice if gp.report_id != plan.report_id for c in gp.citations}
-        hits += bool(cited & expected) if expected else not action.good_practice
-    return hits, len(plan.actions)
+def _good_practice(plan: ActionPlan, gold: Gold, detail: list[str]) -> tuple[int, int, int, int]:
+    """(acceptable cited pairs, cited pairs, shortfalls answered, shortfalls with practice) for one plan.
+
+    An action answers the gold shortfalls whose key (or supporting phrase) its
+    evidence quotes; every distinct sentence of the source report it cites as
+    good practice is one (shortfall, sentence) pair.
+    """
+    entry = next((g for g in gold.good_practice if g.report == plan.report_id), None)
+    report = next((r for r in gold.reports if r.report == plan.report_id), None)
+    if entry is None or report is None:
+        return 0, 0, 0, 0
+    shortfalls = {s.key: s for s in report.shortfalls}
+    good = cited_n = answered = wanted = 0
+    for item in entry.items:
+        gold_item = shortfalls.get(item.shortfall)
+        if gold_item is None:
+            continue
+        pid = f"{plan.report_id}/{gold_item.passage}"
+        cited: dict[tuple[str, str], Citation] = {}
+        for action in plan.actions:
+            if not any(
+                c.passage_id == pid and any(_has(c.quote, p) for p in gold_item.phrases()) for c in action.evidence
+            ):
+                continue
+            for gp in action.good_practice:
+                for c in gp.citations:
+                    if c.passage_id.startswith(entry.source + "/"):
+                        cited.setdefault((c.passage_id, fold(c.quote)), c)
+        ok = [
+            c
+            for c in cited.values()
+            if any(c.passage_id == f"{entry.source}/{a.passage}" and _has(c.quote, a.key) for a in item.cite)
+        ]
+        good += len(ok)
+        cited_n += len(cited)
+        if item.cite:
+            wanted += 1
+            answered += bool(ok)
+        for c in cited.values():
+            if c not in ok:
+                detail.append(
+                    f"{plan.report_id}: {item.shortfall[:50]}… <- {c.passage_id.rsplit('/', 1)[-1]}: {c.quote[:70]}…"
+                )
+        if item.cite and not ok:
+            detail.append(f"{plan.report_id}: {item.shortfall[:50]}… got no acceptable practice")
+    return good, cited_n, answered, wanted
 
 
 # ---------------------------------------------------------------------- the eval
@@ -241,15 +310,17 @@ def _score_findings(entry: GoldReport, rf: ReportFindings, counts: Counter[str])
     return detail
 
 
-def _score_plan(plan: ActionPlan, gold: Gold, passages: Mapping[str, Passage], counts: Counter[str]) -> None:
+def _score_plan(
+    plan: ActionPlan, gold: Gold, passages: Mapping[str, Passage], counts: Counter[str], detail: list[str]
+) -> None:
     quotes = [c for a in plan.actions for c in [*a.evidence, *(c for g in a.good_practice for c in g.citations)]]
+    good, cited, answered, wanted = _good_practice(plan, gold, detail)
     for name, (hits, total) in {
         "verified": _verified(quotes, passages),
         "smart": _smart(plan, passages),
         "duplicate": _duplicates(plan, gold.duplicate_jaccard),
-        "good_practice": _good_practice(plan, gold)
-        if any(e.report == plan.report_id for e in gold.reports)
-        else (0, 0),
+        "gp_precision": (good, cited),
+        "gp_recall": (answered, wanted),
     }.items():
         counts[name] += hits
         counts[f"{name}_of"] += total
@@ -286,8 +357,19 @@ def run_eval(
         ok, n = _verified((c for f in rf.findings for c in f.citations), passages)
         counts["verified"] += ok
         counts["verified_of"] += n
+    for entry in gold.good_practice:
+        keys = {s.key for g in gold.reports if g.report == entry.report for s in g.shortfalls}
+        for item in entry.items:
+            if item.shortfall not in keys:
+                result.errors.append(
+                    f"good practice gold: {item.shortfall!r} is not a gold shortfall of {entry.report}"
+                )
+            for a in item.cite:
+                passage = passages.get(f"{entry.source}/{a.passage}")
+                if passage is None or not _has(passage.text, a.key):
+                    result.errors.append(f"good practice gold: {a.key!r} is not in {entry.source}/{a.passage}")
     for plan in plans or []:
-        _score_plan(plan, gold, passages, counts)
+        _score_plan(plan, gold, passages, counts, result.good_practice_misses)
         counts["plan_defects"] += len(check_plan(plan))
 
     t = gold.thresholds
@@ -300,7 +382,8 @@ def run_eval(
     ]
     if plans is not None:
         rows += [
-            ("good_practice_hit_rate", "good_practice", "good_practice_of", False),
+            ("good_practice_precision", "gp_precision", "gp_precision_of", False),
+            ("good_practice_recall", "gp_recall", "gp_recall_of", False),
             ("smart_completeness", "smart", "smart_of", False),
             ("duplicate_rate", "duplicate", "duplicate_of", True),
         ]
@@ -336,6 +419,8 @@ def format_eval(result: EvalResult) -> str:
         lines.append(f"{m.name:<24} {value:>7} {'(' + m.detail + ')':<11} {bound:>11}  {verdict}")
     for error in result.errors:
         lines.append(f"gold error: {error}")
+    if result.good_practice_misses:
+        lines += ["", "good practice not in the gold:"] + [f"  - {m}" for m in result.good_practice_misses]
     for r in result.reports:
         sections = [
             ("missed shortfalls", r.missed_shortfalls),
@@ -348,3 +433,44 @@ def format_eval(result: EvalResult) -> str:
             for title, items in sections:
                 lines += [f"  {title}:"] + [f"    - {i}" for i in items] if items else []
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------- chat
+
+DEFAULT_CHAT_GOLD = PROJECT_ROOT / "tests" / "gold" / "chat.yaml"
+
+
+class ChatQuestion(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    ask: str = Field(min_length=3)
+    must_quote: list[str] = Field(default_factory=list)
+    must_not_quote: list[str] = Field(default_factory=list)
+    must_say: list[str] = Field(default_factory=list)
+    context: str | None = None
+
+
+class ChatGold(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: int = 1
+    questions: list[ChatQuestion] = Field(min_length=1)
+
+
+def chat_pass_rate(chat, path: Path | str = DEFAULT_CHAT_GOLD) -> tuple[float, list[str]]:
+    """Share of gold chat questions answered with the expected quotes and words, and the failures."""
+    from .models import ChatContext
+
+    gold = ChatGold.model_validate(yaml.safe_load(Path(path).read_text(encoding="utf-8")))
+    failed: list[str] = []
+    for q in gold.questions:
+        turn = chat.respond(q.ask, context=ChatContext(authority=q.context))
+        quotes = " ".join(c.quote for c in turn.citations if c.verified)
+        ok = (
+            all(_has(quotes, p) for p in q.must_quote)
+            and not any(_has(quotes, p) for p in q.must_not_quote)
+            and all(_has(turn.reply, p) for p in q.must_say)
+        )
+        if not ok:
+            failed.append(f"{q.ask} -> {turn.intent}")
+    return (len(gold.questions) - len(failed)) / len(gold.questions), failed

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import pairwise
 from pathlib import Path
 
@@ -111,6 +111,9 @@ class Cues(BaseModel):
     )
     shortfall: list[str] = Field(min_length=1)
     mitigation: list[str] = Field(default_factory=list)
+    recognised: list[str] = Field(
+        default_factory=list, description="the council knows of the gap or work is under way: a signal, not a gap"
+    )
     strength: list[str] = Field(min_length=1)
     connectives: list[str] = Field(default_factory=list)
     frames: list[str] = Field(default_factory=list)
@@ -126,6 +129,7 @@ class Cues(BaseModel):
     _shortfall: list[tuple[str | None, re.Pattern[str]]] = PrivateAttr(default_factory=list)
     _mitigation: list[tuple[str | None, re.Pattern[str]]] = PrivateAttr(default_factory=list)
     _strength: list[tuple[str | None, re.Pattern[str]]] = PrivateAttr(default_factory=list)
+    _recognised: list[re.Pattern[str]] = PrivateAttr(default_factory=list)
     _trims: list[re.Pattern[str]] = PrivateAttr(default_factory=list)
     _stop: frozenset[str] = PrivateAttr(default=frozenset())
 
@@ -135,6 +139,7 @@ class Cues(BaseModel):
         "parenthetical",
         "shortfall",
         "mitigation",
+        "recognised",
         "strength",
         "connectives",
         "frames",
@@ -155,6 +160,7 @@ class Cues(BaseModel):
         self._shortfall = _prechecked(self.shortfall)
         self._mitigation = _prechecked(self.mitigation)
         self._strength = _prechecked(self.strength)
+        self._recognised = _compile(self.recognised)
         self._trims = _compile(self.connectives + self.frames)
         self._stop = frozenset(t for w in self.stopwords for t in tokens(w))
 
@@ -189,6 +195,21 @@ class Cues(BaseModel):
             if not any(s < m.end() and m.start() < e for s, e in covered):
                 return "shortfall"
         return "strength" if next(_matches(self._strength, text), None) else None
+
+    def is_recognised(self, text: str) -> bool:
+        """The text says the council has recognised a gap, or that work on it is under way."""
+        straight = text.translate(_STRAIGHT)
+        return any(p.search(straight) for p in self._recognised)
+
+    def recognition_only(self, clause: str) -> bool:
+        """The clause reports that the council knows of a gap ("had recognised this was an area of
+        development"), rather than naming one: the recognition comes before any shortfall cue."""
+        text = clause.translate(_STRAIGHT)
+        starts = [m.start() for p in self._recognised for m in [p.search(text)] if m]
+        if not starts:
+            return False
+        first_gap = min((m.start() for m in _matches(self._shortfall, text)), default=len(text))
+        return min(starts) < first_gap
 
     def summary(self, clause: str) -> str:
         """A one-line summary: leading connectives and reporting frames dropped, capitalised, shortened."""
@@ -238,6 +259,8 @@ class Clause:
     theme: str
     on_theme: bool = False
     topic: frozenset[str] = frozenset()
+    recognised: bool = False
+    context: tuple[str, ...] = ()
 
 
 @dataclass
@@ -261,8 +284,16 @@ def passage_clauses(passage: Passage, taxonomy: Taxonomy, cues: Cues) -> list[Cl
         if not any(kind for _, kind in spans):
             continue
         in_sentence = taxonomy.scores(sentence)
+        recognised = cues.is_recognised(sentence)
         for text, kind in spans:
             if kind is None:
+                continue
+            if kind == "shortfall" and cues.recognition_only(text):
+                # "The council had recognised this was an area of development": never shortfall evidence,
+                # but the shortfall before it is marked as recognised.
+                if out and out[-1].kind == "shortfall":
+                    quote = text if len(text.split()) >= cues.min_quote_words else sentence
+                    out[-1] = replace(out[-1], recognised=True, context=(*out[-1].context, quote))
                 continue
             quote = text if len(text.split()) >= cues.min_quote_words else sentence
             own = taxonomy.scores(text)
@@ -272,7 +303,7 @@ def passage_clauses(passage: Passage, taxonomy: Taxonomy, cues: Cues) -> list[Cl
             if not on_theme and prev and prev.kind == kind and index - prev.sentence <= 1:
                 theme = prev.theme  # "This ...", "It ...": a clause naming no theme goes on with the last one
             topic = cues.content(text, taxonomy.cue_tokens(theme))
-            out.append(Clause(passage, index, text, quote, kind, theme, on_theme, topic))
+            out.append(Clause(passage, index, text, quote, kind, theme, on_theme, topic, recognised))
     return out
 
 
@@ -326,6 +357,17 @@ def _citations(group: _Group) -> tuple[list[Citation], int]:
     return out, failed
 
 
+def _context(group: _Group) -> list[Citation]:
+    """The group's sentences saying the council has recognised the gap, verified (context, not evidence)."""
+    out: list[Citation] = []
+    for member in group.members:
+        for quote in member.context:
+            checked = verify(Citation(passage_id=member.passage.id, quote=quote), {member.passage.id: member.passage})
+            if checked is not None and checked.verified and checked not in out:
+                out.append(checked)
+    return out
+
+
 def find_findings(report: Report, taxonomy: Taxonomy, cues: Cues | None = None) -> ReportFindings:
     """Every shortfall and strength in the report's key findings, with verified verbatim quotes.
 
@@ -364,6 +406,8 @@ def find_findings(report: Report, taxonomy: Taxonomy, cues: Cues | None = None) 
                 theme=group.theme,
                 summary=cues.summary(lead.quote),
                 citations=citations,
+                recognised=any(m.recognised for m in group.members),
+                context=_context(group),
             )
         )
     result.findings = by_kind["shortfall"] + by_kind["strength"]

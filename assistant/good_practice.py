@@ -1,7 +1,30 @@
-"""Good practice from other authorities' reports for a shortfall, cited verbatim.
+"""Good practice from other authorities' reports for a shortfall, found by meaning and cited verbatim.
 
 Shared by both engines: the built-in planner attaches it to actions, the OpenAI
-engine gives its quotes to the model as context, the chat answers "what can X learn".
+engine gives its candidates to the model as context, the chat answers "what can
+X learn". Candidates are the *practice* evidence units (``evidence.py``) of
+other authorities' reports: whole sentences naming a mechanism or a strength,
+never a shortfall sentence (so never a clause cut before a "but" whose other
+half is a gap), never an outcome on its own, never self-praise. They are ranked
+by a documented mix (``Weights``):
+
+- ``shortfall``: cosine similarity of the unit to the shortfall's own sentences;
+- ``lever``: cosine similarity to the drafted action (what the council will do);
+- ``theme``: the unit's weight on the shortfall's theme, plus its related
+  themes (``related`` in ``prompts/themes.yaml``) at ``related_share``;
+- ``practice``: the unit names one of the theme's (or a related theme's)
+  ``practice`` mechanisms in ``prompts/themes.yaml`` (a partnership board or a
+  community network for co-production, read-only record access for data sharing);
+- ``mechanism``: the unit names a concrete arrangement (a meeting, a role,
+  access to a system, a funding arrangement, a named board or network);
+- ``score``: the other report's score (a good or exceptional report first).
+
+Without an index (no vectors) similarity falls back to shared content words.
+A candidate must clear ``Weights.threshold`` (calibrated on the good-practice
+gold in ``tests/gold/seeds.yaml``); otherwise the action gets a plain note that
+the other reports show no comparable practice. A quote already offered for an
+earlier action in the plan loses ``reuse_penalty``, so another that fits is
+preferred.
 """
 
 from __future__ import annotations
@@ -10,28 +33,266 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .citations import verify_all
-from .models import Citation, Finding, GoodPractice, Report, ReportFindings
-from .phrases import excerpt, lower_initial
+import numpy as np
+
+from .evidence import EvidenceBase, EvidenceUnit, Pool, content_words
+from .models import Citation, GoodPractice, Report, ReportFindings
+from .phrases import excerpt, lower_initial, short_words
 from .playbook import Playbook, default_playbook, theme_label
-from .themes import Taxonomy
+from .settings import PROJECT_ROOT
+from .text import fold
+from .themes import Taxonomy, load_taxonomy
 
 #: Most other reports cited as good practice for one action.
 GOOD_PRACTICE_LIMIT = 3
-#: Strengths (best-scoring reports first) gathered and compared word by word for one theme.
-MAX_CANDIDATES = 200
-#: Most quotes cited for one authority's good practice.
+#: The practice is named in at most this many words in the one-sentence summary (the quote is whole).
+SUMMARY_WORDS = 16
+#: Candidates ranked in full for one action (the rest only need to be beaten).
+TOP = 200
+#: Most quotes cited from one authority for one action.
 MAX_GOOD_PRACTICE_QUOTES = 2
 
 
 @dataclass(frozen=True)
-class _Strength:
-    """Another authority's strength, with what ranks it: (-score, other statement?) and corpus order."""
+class Weights:
+    """The ranking mix and the bar a candidate must clear (see the module docstring)."""
 
-    tier: tuple[int, bool]
-    order: int
-    report: Report
-    finding: Finding
+    shortfall: float = 0.45
+    lever: float = 0.15
+    theme: float = 0.10
+    practice: float = 0.30
+    mechanism: float = 0.15
+    score: float = 0.05
+    related_share: float = 0.7
+    reuse_penalty: float = 0.06
+    threshold: float = 0.54
+    #: A second quote from the same report must score at least this share of the first
+    #: (above 1: one quote per report, which the gold favours over padding).
+    second_share: float = 1.01
+    #: Lexical similarity (no vectors) is scaled to the range of cosine similarity.
+    lexical_scale: float = 1.6
+
+
+WEIGHTS = Weights()
+
+
+class GoodPracticeFinder:
+    """Good practice for the actions of one plan: built once per plan, asked once per action.
+
+    ``others`` are the other reports of the corpus (with their findings, unused
+    here but kept for the engines' call shape); reports of ``report``'s own
+    authority are skipped. ``evidence`` supplies units and vectors (one shared
+    ``EvidenceBase`` per ``Assistant``); without it units are classified here
+    and similarity is lexical.
+    """
+
+    def __init__(
+        self,
+        report: Report,
+        others: Sequence[tuple[Report, ReportFindings]] | Sequence[Report],
+        playbook: Playbook | None = None,
+        taxonomy=None,
+        evidence: EvidenceBase | None = None,
+        *,
+        weights: Weights | None = None,
+        limit: int = GOOD_PRACTICE_LIMIT,
+    ):
+        self.report = report
+        self.playbook = playbook or default_playbook()
+        if evidence is None:
+            if taxonomy is None:
+                taxonomy = load_taxonomy(PROJECT_ROOT / "prompts")
+            prompts = taxonomy.source.parent if getattr(taxonomy, "source", None) else PROJECT_ROOT / "prompts"
+            evidence = EvidenceBase(taxonomy, prompts)
+        self.evidence = evidence
+        self.taxonomy = taxonomy or evidence.taxonomy
+        self.weights = weights or WEIGHTS
+        self.limit = limit
+        own = report.authority.casefold()
+        reports = [o[0] if isinstance(o, tuple) else o for o in others]
+        self.others = [r for r in reports if r.id != report.id and r.authority.casefold() != own]
+        self.by_id = {r.id: r for r in self.others}
+        self.pool: Pool = evidence.pool(self.others, ("practice",))
+        self.used: Counter[str] = Counter()
+        self._penalty = np.zeros(len(self.pool.units), dtype=np.float32)
+        self._position = {u.id: i for i, u in enumerate(self.pool.units)}
+        self._practice: dict[str, np.ndarray] = {}
+        self._own_units = evidence.units(report)
+        self._own_vectors = evidence.vectors(report) if self.pool.vectors is not None else None
+
+    def prepare(self, action_texts: Sequence[str]) -> None:
+        """Embed the plan's drafted actions in one batch before asking action by action (faster)."""
+        if self.pool.vectors is not None:
+            self.evidence.embed([t for t in action_texts if t.strip()])
+
+    # ------------------------------------------------------------------ ranking
+
+    def rank(self, shortfall_quotes: Sequence[Citation], action_text: str, theme: str) -> list[tuple[float, int]]:
+        """(score, pool position) of every candidate, best first (only those above zero)."""
+        pool, w = self.pool, self.weights
+        n = len(pool.units)
+        if not n:
+            return []
+        short_text = " ".join(c.quote for c in shortfall_quotes)
+        sim_short, sim_lever = self._similarities(shortfall_quotes, short_text, action_text)
+        affinity = pool.themes @ self._theme_vector(theme)
+        quality = (np.clip(pool.scores, 1, 4) - 2.0) / 2.0
+        total = (
+            w.shortfall * sim_short
+            + w.lever * sim_lever
+            + w.theme * np.clip(affinity, 0, 1)
+            + w.practice * self._practice_hits(theme)
+            + w.mechanism * pool.mechanism
+            + w.score * quality
+        )
+        total = np.where(pool.mechanism > 0, total, 0.0)  # practice to borrow names an arrangement
+        if self.used:
+            total = total - w.reuse_penalty * self._penalty
+        top = np.argpartition(-total, min(TOP, n - 1))[:TOP] if n > TOP else np.arange(n)
+        order = top[np.argsort(-total[top], kind="stable")]
+        return [(float(total[i]), int(i)) for i in order if total[i] > 0]
+
+    def _practice_hits(self, theme: str) -> np.ndarray:
+        if theme not in self._practice:
+            self._practice[theme] = practice_hits(self.pool, self.taxonomy, theme, self.weights.related_share)
+        return self._practice[theme]
+
+    def _theme_vector(self, theme: str) -> np.ndarray:
+        vec = np.zeros(len(self.pool.theme_ids), dtype=np.float32)
+        related = related_themes(self.taxonomy, theme)
+        for i, tid in enumerate(self.pool.theme_ids):
+            if tid == theme:
+                vec[i] = 1.0
+            elif tid in related:
+                vec[i] = self.weights.related_share
+        return vec
+
+    def _similarities(
+        self, quotes: Sequence[Citation], short_text: str, action_text: str
+    ) -> tuple[np.ndarray, np.ndarray]:
+        pool = self.pool
+        if pool.vectors is not None and self._own_vectors is not None:
+            rows = [i for c in quotes for i in self.evidence.units_for_quote(self.report, c.passage_id, c.quote)]
+            if rows:
+                query = self._own_vectors[sorted(set(rows))].mean(axis=0)
+            else:
+                embedded = self.evidence.embed([short_text])
+                query = embedded[0] if embedded is not None else np.zeros(pool.vectors.shape[1], np.float32)
+            query = query / max(float(np.linalg.norm(query)), 1e-12)
+            lever = self.evidence.embed([action_text]) if action_text.strip() else None
+            both = pool.vectors @ np.stack([query, lever[0] if lever is not None else np.zeros_like(query)], axis=1)
+            return both[:, 0], both[:, 1]
+        wanted, lever_words = content_words(short_text), content_words(action_text)
+        scale = self.weights.lexical_scale
+        sim_short = np.array([_overlap(wanted, words) * scale for words in pool.words], dtype=np.float32)
+        sim_lever = np.array([_overlap(lever_words, words) * scale for words in pool.words], dtype=np.float32)
+        return sim_short, sim_lever
+
+    # ------------------------------------------------------------------ choosing
+
+    def for_action(
+        self, evidence: Sequence[Citation], action_text: str, theme: str, *, gap: str = ""
+    ) -> tuple[list[GoodPractice], str | None]:
+        """Good practice for one action, and the plain "no comparable practice" note when there is none."""
+        label = theme_label(self.taxonomy, self.playbook, theme)
+        ranked = [
+            (s, i) for s, i in self.rank(evidence, action_text, theme) if s >= self._threshold(evidence, action_text)
+        ]
+        per_report: dict[str, list[tuple[float, EvidenceUnit]]] = {}
+        for score, i in ranked:
+            unit = self.pool.units[i]
+            per_report.setdefault(unit.report_id, []).append((score, unit))
+        chosen: list[GoodPractice] = []
+        for report_id, scored in per_report.items():
+            if len(chosen) >= self.limit:
+                break
+            other = self.by_id[report_id]
+            best = scored[0][0]
+            units = [scored[0][1]] + [u for s, u in scored[1:] if s >= best * self.weights.second_share]
+            units = units[:MAX_GOOD_PRACTICE_QUOTES]
+            for u in units:
+                self.used[u.id] += 1
+                self._penalty[self._position[u.id]] += 1
+            chosen.append(self._item(other, units, label, gap or _gap_of(evidence, self.playbook)))
+        if chosen:
+            return chosen, None
+        return [], self.playbook.message("no_good_practice", theme=label)
+
+    def _threshold(self, evidence: Sequence[Citation], action_text: str) -> float:
+        """The bar, scaled to the weights that can score when there is no shortfall or action text to compare."""
+        w = self.weights
+        if any(c.quote.strip() for c in evidence) or action_text.strip():
+            return w.threshold
+        rest = w.theme + w.practice + w.mechanism + w.score
+        return w.threshold * rest / (rest + w.shortfall + w.lever)
+
+    def _item(self, other: Report, units: list[EvidenceUnit], label: str, gap: str) -> GoodPractice:
+        citations = [Citation(passage_id=u.passage_id, quote=u.text, verified=True) for u in units]
+        clause = excerpt(units[0].text, self.playbook.lexicon, clause=False).rstrip(".")
+        clause = lower_initial(short_words(clause, SUMMARY_WORDS), other)
+        gap = short_words(gap, SUMMARY_WORDS)
+        slots = {"other": other.authority, "strength": clause, "authority": self.report.authority, "theme": label}
+        summary = (
+            self.playbook.message("good_practice", gap=gap, **slots)
+            if gap
+            else self.playbook.message("good_practice_theme", **slots)
+        )
+        return GoodPractice(authority=other.authority, report_id=other.id, summary=summary, citations=citations)
+
+
+def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
+    if not a or not b:
+        return 0.0
+    return len(a & b) / (len(a) * len(b)) ** 0.5
+
+
+def _gap_of(evidence: Sequence[Citation], playbook: Playbook) -> str:
+    return excerpt(evidence[0].quote, playbook.lexicon) if evidence else ""
+
+
+def practice_hits(pool: Pool, taxonomy, theme: str, related_share: float = WEIGHTS.related_share) -> np.ndarray:
+    """1 where a unit names a ``practice`` cue of ``theme``, ``related_share`` for a related theme's, else 0.
+
+    Remembered on the pool (pools are immutable and shared across chat sessions)."""
+    key = (theme, related_share)
+    found = pool.cache.get(key)
+    if found is not None:
+        return found
+    own = _practice_cues(taxonomy, [theme])
+    near = _practice_cues(taxonomy, related_themes(taxonomy, theme)) - own
+    hits = np.zeros(len(pool.units), dtype=np.float32)
+    for i, u in enumerate(pool.units):
+        low = fold(u.text).lower()
+        if any(c in low for c in own):
+            hits[i] = 1.0
+        elif any(c in low for c in near):
+            hits[i] = related_share
+    pool.cache[key] = hits
+    return hits
+
+
+def _practice_cues(taxonomy, themes) -> frozenset[str]:
+    out: set[str] = set()
+    for tid in themes:
+        try:
+            out.update(fold(c).lower() for c in taxonomy.theme(tid).practice)
+        except (KeyError, AttributeError):
+            continue
+    return frozenset(out)
+
+
+def related_themes(taxonomy, theme: str) -> frozenset[str]:
+    """The themes ``prompts/themes.yaml`` relates to ``theme`` (both directions)."""
+    if taxonomy is None:
+        return frozenset()
+    out: set[str] = set()
+    for t in getattr(taxonomy, "themes", []):
+        related = getattr(t, "related", [])
+        if t.id == theme:
+            out.update(related)
+        elif theme in related:
+            out.add(t.id)
+    return frozenset(out)
 
 
 def good_practice(
@@ -43,115 +304,14 @@ def good_practice(
     shortfall: str = "",
     taxonomy: Taxonomy | None = None,
     limit: int = GOOD_PRACTICE_LIMIT,
+    evidence: EvidenceBase | None = None,
+    citations: Sequence[Citation] = (),
 ) -> list[GoodPractice]:
-    """Strengths on ``theme`` from other authorities' reports, best first, cited verbatim.
+    """Good practice on ``theme`` for a shortfall (its ``citations`` or its text) from the other reports.
 
-    Prefers higher-scoring reports, then strengths sharing more words with
-    ``shortfall`` (the shortfall's text, if any). Each item's summary says in
-    one sentence what to borrow. Reports of ``report``'s own authority are skipped.
+    The one-call form of ``GoodPracticeFinder`` for the chat and the OpenAI engine.
     """
-    playbook = playbook or default_playbook()
-    label = theme_label(taxonomy, playbook, theme)
-    gap = excerpt(shortfall, playbook.lexicon) if shortfall.strip() else ""
-    return StrengthPool(report, others).pick(theme, playbook, label, shortfall, gap, limit=limit)
-
-
-class StrengthPool:
-    """The other authorities' strengths on a theme, gathered once per plan and theme.
-
-    Candidates are ranked by their report's score (higher first), then reports
-    of the same quality statement, then word overlap with the shortfall. Reports
-    are scanned best-first and only until ``MAX_CANDIDATES`` strengths on the
-    theme are found, so a plan costs about the same against 1,400 reports as
-    against 20. Remembers which strengths it has offered, so among equally
-    relevant strengths a plan spreads its good practice over different ones.
-    """
-
-    def __init__(self, report: Report, others: Sequence[tuple[Report, ReportFindings]]):
-        self.report = report
-        self.offered: Counter = Counter()
-        own = report.authority.casefold()
-        candidates = [
-            ((-(other.score or 0), other.quality_statement != report.quality_statement), order, other, rf)
-            for order, (other, rf) in enumerate(others)
-            if other.id != report.id and other.authority.casefold() != own
-        ]
-        self.others = sorted(candidates, key=lambda c: (c[0], c[1]))
-        self.by_theme: dict[str, list[_Strength]] = {}
-
-    def candidates(self, theme: str) -> list[_Strength]:
-        if theme not in self.by_theme:
-            found: list[_Strength] = []
-            for tier, order, other, rf in self.others:
-                found += [
-                    _Strength(tier, order, other, f) for f in rf.findings if f.theme == theme and f.kind == "strength"
-                ]
-                if len(found) >= MAX_CANDIDATES:
-                    break
-            self.by_theme[theme] = found
-        return self.by_theme[theme]
-
-    def pick(
-        self, theme: str, playbook: Playbook, label: str, shortfall: str, gap: str, *, limit: int = GOOD_PRACTICE_LIMIT
-    ) -> list[GoodPractice]:
-        wanted = playbook.content_words(shortfall)
-        per_report: dict[str, list[tuple[int, _Strength]]] = {}
-        for s in self.candidates(theme):
-            overlap = len(wanted & playbook.content_words(_finding_text(s.finding)))
-            per_report.setdefault(s.report.id, []).append((overlap, s))
-
-        def rank(scored: list[tuple[int, _Strength]]) -> tuple:
-            first = scored[0][1]
-            return first.tier, -max(o for o, _ in scored), first.order
-
-        chosen: list[GoodPractice] = []
-        for scored in sorted(per_report.values(), key=rank):
-            item = self._borrow(scored, wanted, playbook, label, gap)
-            if item is not None:
-                chosen.append(item)
-                if len(chosen) >= limit:
-                    break
-        return chosen
-
-    def _borrow(
-        self, scored: list[tuple[int, _Strength]], wanted: frozenset[str], playbook: Playbook, label: str, gap: str
-    ) -> GoodPractice | None:
-        """One report's most relevant strength, its most relevant quotes, and what to borrow.
-
-        Ties go to a strength not yet offered in this plan, then to the better-evidenced one.
-        """
-        other = scored[0][1].report
-        passages = {p.id: p for p in other.passages}
-        ranked = sorted(scored, key=lambda c: (-c[0], self.offered[c[1].finding.id] > 0, -len(c[1].finding.citations)))
-        for _, candidate in ranked:
-            strength = candidate.finding
-            cited = [c for c in verify_all(strength.citations, passages) if c.verified]
-            if not cited:
-                continue
-            cited = _most_relevant(cited, wanted, playbook.content_words(strength.summary), playbook)
-            self.offered[strength.id] += 1
-            clause = lower_initial(excerpt(cited[0].quote, playbook.lexicon, clause=False), other)
-            slots = {"other": other.authority, "strength": clause, "authority": self.report.authority, "theme": label}
-            summary = (
-                playbook.message("good_practice", 0, gap=gap, **slots)
-                if gap
-                else playbook.message("good_practice_theme", 0, **slots)
-            )
-            return GoodPractice(authority=other.authority, report_id=other.id, summary=summary, citations=cited)
-        return None
-
-
-def _most_relevant(
-    citations: list[Citation], wanted: frozenset[str], about: frozenset[str], playbook: Playbook
-) -> list[Citation]:
-    """The quotes sharing most words with the shortfall (counted twice) and with the strength's summary."""
-
-    def relevance(c: Citation) -> int:
-        words = playbook.content_words(c.quote)
-        return 2 * len(words & wanted) + len(words & about)
-
-    return sorted(citations, key=relevance, reverse=True)[:MAX_GOOD_PRACTICE_QUOTES]
-
-
-def _finding_text(f: Finding) -> str:
-    return " ".join([f.summary, *(c.quote for c in f.citations)])
+    finder = GoodPracticeFinder(report, others, playbook, taxonomy, evidence, limit=limit)
+    quotes = list(citations) or ([Citation(passage_id="", quote=shortfall)] if shortfall.strip() else [])
+    found, _ = finder.for_action(quotes, shortfall, theme)
+    return found

@@ -45,6 +45,10 @@ Progress = Callable[[int, int], None]
 COLLECTION = "passages"
 MANIFEST = "index_manifest.json"
 BM25_DIR = "bm25"
+#: Sentence (evidence unit) vectors, one float16 .npy per report content and embedder.
+UNITS_DIR = "units"
+#: Query vectors remembered before the cache is emptied.
+QUERY_CACHE = 4096
 #: Reciprocal rank fusion constant (Cormack et al.).
 RRF_K = 60
 #: Candidates each leg contributes before fusion (at least ``k``).
@@ -95,6 +99,30 @@ def tokeniser_fingerprint() -> str:
     """
     probe = [TOKENISER_VERSION, sorted(_STOPWORDS), tokenise(_TOKENISER_PROBE)]
     return hashlib.sha256(json.dumps(probe).encode()).hexdigest()
+
+
+def unit_texts(passage: Passage) -> list[str]:
+    """The sentences of a passage as embedded: one evidence unit each (the whole text if it has none)."""
+    return [t for t in passage.sentence_texts() if t.strip()] or [passage.text]
+
+
+def _unit_vectors_of(embedder: Embeddings, passages: Sequence[Passage]) -> tuple[np.ndarray, list[int]]:
+    """Every sentence of ``passages`` embedded once, and how many sentences each passage has."""
+    texts = [t for p in passages for t in unit_texts(p)]
+    counts = [len(unit_texts(p)) for p in passages]
+    encode = getattr(embedder, "encode", None)
+    vectors = encode(texts) if callable(encode) else np.asarray(embedder.embed_documents(texts), dtype=np.float32)
+    return np.asarray(vectors, dtype=np.float32), counts
+
+
+def passage_vectors(unit_vectors: np.ndarray, counts: Sequence[int]) -> np.ndarray:
+    """A passage's vector is the normalised mean of its sentences' vectors (no second embedding pass)."""
+    out = np.zeros((len(counts), unit_vectors.shape[1]), dtype=np.float32)
+    start = 0
+    for i, n in enumerate(counts):
+        out[i] = unit_vectors[start : start + n].mean(axis=0)
+        start += n
+    return out / np.clip(np.linalg.norm(out, axis=1, keepdims=True), 1e-12, None)
 
 
 def fingerprint(report: Report) -> str:
@@ -169,6 +197,9 @@ class Index:
         self._lock = threading.Lock()
         self._lexical = _Lexical(None, (), {}, {})
         self._tokens: dict[tuple[str, str], list[list[str]]] = {}  # (report id, fingerprint) -> BM25 terms
+        self._reports: dict[str, Report] = {}
+        self._unit_cache: dict[tuple[str, str], np.ndarray] = {}
+        self._queries: dict[str, np.ndarray] = {}
         self._open_collection()
 
     # ------------------------------------------------------------------ store
@@ -262,6 +293,7 @@ class Index:
             for i in range(0, len(stale), CHUNK * 16):
                 self._store.delete(ids=stale[i : i + CHUNK * 16])
             todo = [(p, prints[rid]) for rid in added + updated for p in wanted[rid].passages]
+            self._reports = dict(wanted)
             self._embed(todo, progress)
             new = {rid: _Indexed(prints[rid], tuple(p.id for p in wanted[rid].passages)) for rid in wanted}
             if new != indexed:
@@ -278,17 +310,89 @@ class Index:
         )
 
     def _embed(self, todo: list[tuple[Passage, str]], progress: Progress | None) -> None:
+        """Embed every sentence once; passage vectors are their sentences' mean; unit vectors kept per report."""
         if progress:
             progress(0, len(todo))
+        pending: dict[str, list[np.ndarray]] = {}
+        left: dict[str, int] = {}
+        for p, _ in todo:
+            left[p.report_id] = left.get(p.report_id, 0) + 1
         for i in range(0, len(todo), CHUNK):
             chunk = todo[i : i + CHUNK]
-            self._store.add_texts(
-                [p.text for p, _ in chunk],
-                metadatas=[_metadata(p, fp) for p, fp in chunk],
+            units, counts = _unit_vectors_of(self.embedder, [p for p, _ in chunk])
+            self._collection.upsert(
                 ids=[p.id for p, _ in chunk],
+                embeddings=passage_vectors(units, counts),
+                metadatas=[_metadata(p, fp) for p, fp in chunk],
+                documents=[p.text for p, _ in chunk],
             )
+            start = 0
+            for (p, _), n in zip(chunk, counts, strict=True):
+                pending.setdefault(p.report_id, []).append(units[start : start + n])
+                start += n
+                left[p.report_id] -= 1
+                if not left[p.report_id]:
+                    self._save_units(p.report_id, np.vstack(pending.pop(p.report_id)))
             if progress:
                 progress(i + len(chunk), len(todo))
+
+    # ------------------------------------------------------------------ unit vectors
+
+    def _units_path(self, report_id: str, content_hash: str) -> Path:
+        key = hashlib.sha256(f"{self.embedder_id}\n{report_id}\n{content_hash}".encode()).hexdigest()[:32]
+        return self.dir / UNITS_DIR / f"{key}.npy"
+
+    def _save_units(self, report_id: str, vectors: np.ndarray) -> None:
+        report = self._reports.get(report_id)
+        if report is None:
+            return
+        path = self._units_path(report_id, report.content_hash)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp.npy")
+            np.save(tmp, vectors.astype(np.float16))
+            os.replace(tmp, path)
+        except OSError:
+            pass  # a read-only disk only costs embedding them again
+        self._unit_cache[(report_id, report.content_hash)] = vectors.astype(np.float32)
+
+    def unit_vectors(self, report: Report) -> np.ndarray:
+        """(sentences, d) float32 vectors of the report's evidence units, in passage and sentence order.
+
+        Kept on disk per report content; a report indexed before units existed is embedded now, once.
+        """
+        key = (report.id, report.content_hash)
+        found = self._unit_cache.get(key)
+        rows = sum(len(unit_texts(p)) for p in report.passages)
+        if found is not None and len(found) == rows:
+            return found
+        path = self._units_path(report.id, report.content_hash)
+        try:
+            found = np.load(path).astype(np.float32)
+        except (OSError, ValueError):
+            found = None
+        if found is None or len(found) != rows:
+            found, _ = _unit_vectors_of(self.embedder, report.passages)
+            self._reports.setdefault(report.id, report)
+            self._save_units(report.id, found)
+        with self._lock:
+            self._unit_cache[key] = found
+        return found
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        """(len(texts), d) float32 query vectors; recent queries are remembered (chat sessions repeat them)."""
+        missing = [t for t in dict.fromkeys(texts) if t not in self._queries]
+        if missing:
+            encode = getattr(self.embedder, "encode", None)
+            if callable(encode):
+                vectors = np.asarray(encode(missing), dtype=np.float32)
+            else:
+                vectors = np.asarray([self.embedder.embed_query(t) for t in missing], dtype=np.float32)
+            with self._lock:
+                if len(self._queries) > QUERY_CACHE:
+                    self._queries.clear()
+                self._queries.update(zip(missing, vectors, strict=True))
+        return np.vstack([self._queries[t] for t in texts])
 
     # ------------------------------------------------------------------ BM25
 
@@ -383,7 +487,7 @@ class Index:
         condition: Where | None = None
         if conditions:
             condition = conditions[0] if len(conditions) == 1 else {"$and": conditions}
-        embedding: Sequence[float] = self.embedder.embed_query(query)
+        embedding: Sequence[float] = self.embed_queries([query])[0].tolist()
         found = self._collection.query(
             query_embeddings=[embedding],
             n_results=depth,

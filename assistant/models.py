@@ -119,6 +119,12 @@ class Finding(BaseModel):
     theme: str = Field(description="theme id from prompts/themes.yaml")
     summary: str
     citations: list[Citation] = Field(default_factory=list)
+    recognised: bool = Field(
+        default=False, description="the report says the council has recognised this gap or work on it is under way"
+    )
+    context: list[Citation] = Field(
+        default_factory=list, description="the sentences saying so: context for the plan, never shortfall evidence"
+    )
 
 
 class ReportFindings(BaseModel):
@@ -315,6 +321,11 @@ Intent = Literal[
     "strengths",
     "about",
     "question",
+    "best",
+    "who_scored",
+    "higher",
+    "prioritise",
+    "score",
 ]
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from .citations import verify_all
-from .good_practice import StrengthPool
+from .good_practice import GoodPracticeFinder
 from .initiatives import already_exists, find_initiatives, folded, is_mitigation, is_recognised, relevant
 from .models import (
     Action,
@@ -111,12 +111,14 @@ def draft_plan(
     start: date | None = None,
     config: PlanConfig | None = None,
     cues: InitiativeCues | None = None,
+    evidence_base=None,
 ) -> ActionPlan:
     """A workstream plan for every evidenced shortfall, with good practice from the other reports.
 
     ``taxonomy`` supplies theme labels (``Taxonomy.label``); ``others`` are the
     other reports of the corpus with their findings; ``start`` (default today)
-    dates the milestones.
+    dates the milestones; ``evidence_base`` (an ``evidence.EvidenceBase``) lets
+    good practice rank by meaning.
     """
     if findings.report_id != report.id:
         raise ValueError(f"findings are for {findings.report_id!r}, not for report {report.id!r}")
@@ -171,7 +173,7 @@ def draft_plan(
     plan.renumber()
     for a in plan.actions:
         a.milestones = [m.model_copy(update={"action_id": a.id}) for m in a.milestones]
-    _good_practice(d, plan, others)
+    _good_practice(d, plan, others, evidence_base)
     span_workstreams(plan)
     plan.governance = governance(plan, config)
     plan.summary = plan_on_a_page(plan, config, len(items))
@@ -195,6 +197,7 @@ def _item(d: _Drafting, finding: Finding, evidence: list[Citation]) -> _Item:
         context.append(c)
     if not gap_quotes:  # every quote is about work under way: keep them, the shortfall is still named
         gap_quotes, context = evidence, []
+    context += [c for c in verify_all(finding.context, d.passages) if c.verified and c not in context]
     sentences = " ".join(sentences_around(d.passages[c.passage_id], c.quote) for c in evidence)
     text = " ".join([finding.summary, sentences])
     return _Item(
@@ -528,15 +531,17 @@ def _target(text: str) -> tuple[str, str]:
 # --------------------------------------------------------------------------- good practice
 
 
-def _good_practice(d: _Drafting, plan: ActionPlan, others: Sequence[tuple[Report, ReportFindings]]) -> None:
+def _good_practice(
+    d: _Drafting, plan: ActionPlan, others: Sequence[tuple[Report, ReportFindings]], evidence_base=None
+) -> None:
     """Good practice per action (one quote on one action only), its lead-ins varied across the plan."""
-    pool = StrengthPool(d.report, others)
+    finder = GoodPracticeFinder(d.report, others, d.playbook, d.taxonomy, evidence_base)
+    finder.prepare([f"{a.title}. {a.action}" for a in plan.actions])
     used: set[tuple[str, str]] = set()
     for a in plan.actions:
         label = theme_label(d.taxonomy, d.playbook, a.theme)
-        shortfall_text = " ".join(c.quote for c in a.evidence)
         gap = excerpt(a.evidence[0].quote, d.playbook.lexicon) if a.evidence else ""
-        picked = pool.pick(a.theme, d.playbook, label, shortfall_text, gap)
+        picked, _ = finder.for_action(a.evidence, f"{a.title}. {a.action}", a.theme, gap=gap)
         kept = []
         for gp in picked:
             quotes = {(c.passage_id, fold(c.quote)) for c in gp.citations}

@@ -14,6 +14,7 @@ from typing import Unpack
 
 from .corpus import Corpus, load_corpus, store_file, store_upload
 from .engines import Engine, get_engine
+from .evidence import EvidenceBase
 from .findings_cache import FindingsCache
 from .index import Index, SearchFilters, SyncStats
 from .models import ActionPlan, IngestError, Passage, Report, ReportFindings, SearchHit
@@ -32,9 +33,11 @@ class Assistant:
         self.taxonomy = load_taxonomy(self.settings.prompts_dir)
         self.playbook = load_playbook(self.settings.prompts_dir)
         self.index = Index(self.settings, embedder=embedder)
+        self.evidence = EvidenceBase(self.taxonomy, self.settings.prompts_dir, self.index)
         self._lock = threading.RLock()
         self._engines: dict[str, Engine] = {}
         self._findings: dict[tuple[str, str, str], ReportFindings] = {}
+        self._plans: dict[tuple, ActionPlan] = {}
         self._saved_findings = FindingsCache(self.settings.vectorstore_dir / "findings", self.settings.prompts_dir)
         self.corpus: Corpus
         self.sync_stats: SyncStats
@@ -101,7 +104,7 @@ class Assistant:
         with self._lock:
             if name not in self._engines:
                 settings = self.settings.model_copy(update={"engine": name})
-                self._engines[name] = get_engine(settings, self.taxonomy, self.playbook)
+                self._engines[name] = get_engine(settings, self.taxonomy, self.playbook, self.evidence)
             return self._engines[name]
 
     def findings(self, report: Report, *, engine: str | None = None) -> ReportFindings:
@@ -127,9 +130,21 @@ class Assistant:
         ]
 
     def plan(self, report: Report, *, engine: str | None = None, peers: PeerSelection | None = None) -> ActionPlan:
-        """A plan for a report; good practice from the peers' reports only when ``peers`` is given."""
+        """A fresh plan for a report (a copy: callers may edit it); good practice from the peers' reports only
+        when ``peers`` is given. Built-in plans are deterministic, so without peers they are drafted once per
+        report content and corpus, which keeps concurrent chat sessions fast."""
         eng = self.engine(engine)
-        plan = eng.plan(report, self.findings(report, engine=engine), self.others(report, peers=peers))
-        if peers is not None:
-            plan.notes.append(f"Good practice from {peers.describe()} only.")
-        return plan
+        if eng.name != "builtin" or peers is not None:
+            plan = eng.plan(report, self.findings(report, engine=engine), self.others(report, peers=peers))
+            if peers is not None:
+                plan.notes.append(f"Good practice from {peers.describe()} only.")
+            return plan
+        key = (report.id, report.content_hash, tuple((r.id, r.content_hash) for r in self.corpus.reports))
+        cached = self._plans.get(key)
+        if cached is None:
+            cached = eng.plan(report, self.findings(report, engine=engine), self.others(report))
+            with self._lock:
+                if len(self._plans) > 256:
+                    self._plans.clear()
+                self._plans[key] = cached
+        return cached.model_copy(deep=True)

@@ -48,6 +48,10 @@ class Theme(BaseModel):
     description: str = Field(min_length=1)
     cues: list[str] = Field(default_factory=list)
     synonyms: list[str] = Field(default_factory=list)
+    related: list[str] = Field(default_factory=list, description="themes whose practice also answers this one")
+    practice: list[str] = Field(
+        default_factory=list, description="mechanisms that answer a gap on this theme (for good practice)"
+    )
 
 
 @dataclass(frozen=True)

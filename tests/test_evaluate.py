@@ -152,6 +152,12 @@ def test_plan_metrics(reports, taxonomy):
         authority="County Durham",
         report_id=DURHAM,
         summary="Borrow read-only access.",
+        citations=[_citation(DURHAM, "p09", "Read only access to information systems was available")],
+    )
+    outcome_gp = GoodPractice(
+        authority="County Durham",
+        report_id=DURHAM,
+        summary="Borrow what access meant.",
         citations=[_citation(DURHAM, "p09", "Access to this information meant that people")],
     )
     plan = ActionPlan(
@@ -168,8 +174,8 @@ def test_plan_metrics(reports, taxonomy):
                 [durham_gp],
             ),  # good practice where Durham has a strength: hit
             _action(
-                2, "coproduction", "Set up a co-production board with people who draw on care.", evidence, [durham_gp]
-            ),  # good practice where the gold has none: miss
+                2, "coproduction", "Set up a co-production board with people who draw on care.", evidence, [outcome_gp]
+            ),  # an outcome sentence for the same shortfall: not acceptable
             _action(
                 3,
                 "data_sharing",
@@ -181,9 +187,10 @@ def test_plan_metrics(reports, taxonomy):
         ],
     )
     result = run_eval(reports, taxonomy, DEFAULT_GOLD, plans={GLOUCS: plan})
-    assert result.metric("good_practice_hit_rate").value == pytest.approx(
-        2 / 4
-    )  # A1 and A4 (none expected, none cited)
+    # two (shortfall, sentence) pairs for "Recording systems were often incompatible": one acceptable
+    assert result.metric("good_practice_precision").value == pytest.approx(1 / 2)
+    wanted = sum(1 for i in load_gold().good_practice[0].items if i.cite)
+    assert result.metric("good_practice_recall").value == pytest.approx(1 / wanted)
     assert result.metric("smart_completeness").value == pytest.approx(2 / 4)
     assert result.metric("duplicate_rate").value == pytest.approx(1 / 6)
     assert not result.metric("duplicate_rate").passed
@@ -192,7 +199,7 @@ def test_plan_metrics(reports, taxonomy):
 
 def test_no_plans_means_plan_metrics_are_not_measured(seed_eval):
     names = {m.name for m in seed_eval.metrics}
-    assert "smart_completeness" not in names and "good_practice_hit_rate" not in names
+    assert "smart_completeness" not in names and "good_practice_precision" not in names
 
 
 def _gold_copy(tmp_path, edit):

@@ -61,12 +61,15 @@ class Refiner(Protocol):
         ...
 
 
-def get_engine(settings: Settings, taxonomy: Taxonomy, playbook: Playbook) -> Engine:
-    """The built-in engine, or the OpenAI-compatible one (falling back to built-in) when configured."""
+def get_engine(settings: Settings, taxonomy: Taxonomy, playbook: Playbook, evidence=None) -> Engine:
+    """The built-in engine, or the OpenAI-compatible one (falling back to built-in) when configured.
+
+    ``evidence`` (an ``evidence.EvidenceBase``) gives both engines good practice by meaning.
+    """
     if settings.engine != "openai":
-        return BuiltinEngine(taxonomy, playbook)
+        return BuiltinEngine(taxonomy, playbook, evidence=evidence)
     if not settings.openai_configured:
-        return BuiltinEngine(taxonomy, playbook, notice=NOT_CONFIGURED)
+        return BuiltinEngine(taxonomy, playbook, notice=NOT_CONFIGURED, evidence=evidence)
     from .openai import OpenAIEngine  # imported only when used: it pulls in LangChain
 
-    return OpenAIEngine(settings, taxonomy, playbook, fallback=BuiltinEngine(taxonomy, playbook))
+    return OpenAIEngine(settings, taxonomy, playbook, fallback=BuiltinEngine(taxonomy, playbook, evidence=evidence))

@@ -53,10 +53,11 @@ class BuiltinEngine:
 
     name = "builtin"
 
-    def __init__(self, taxonomy: Taxonomy, playbook: Playbook, *, notice: str | None = None):
+    def __init__(self, taxonomy: Taxonomy, playbook: Playbook, *, notice: str | None = None, evidence=None):
         self.taxonomy = taxonomy
         self.playbook = playbook
         self.notice = notice
+        self.evidence = evidence  # evidence.EvidenceBase: good practice by meaning
 
     # -- findings and plans ------------------------------------------------------
 
@@ -67,7 +68,7 @@ class BuiltinEngine:
     def plan(
         self, report: Report, findings: ReportFindings, others: Sequence[tuple[Report, ReportFindings]] = ()
     ) -> ActionPlan:
-        return self._noted(draft_plan(report, findings, list(others), self.playbook, self.taxonomy))
+        return self._noted(draft_plan(report, findings, list(others), self.playbook, self.taxonomy, self.evidence))
 
     def _noted(self, result: N) -> N:
         if self.notice and self.notice not in result.notes:

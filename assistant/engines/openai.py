@@ -25,7 +25,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..citations import verify_all
-from ..good_practice import good_practice
+from ..good_practice import GoodPracticeFinder
 from ..models import (
     RAG,
     Action,
@@ -302,6 +302,7 @@ class OpenAIEngine:
         self.taxonomy = taxonomy
         self.playbook = playbook
         self.fallback = fallback
+        self.evidence = getattr(fallback, "evidence", None)  # evidence.EvidenceBase: good practice by meaning
         self.llm = llm or LLM(settings)
         self.name = f"openai:{settings.model}"
 
@@ -427,30 +428,26 @@ class OpenAIEngine:
     def _good_practice_passages(
         self, report: Report, shortfalls: list[Finding], others: list[tuple[Report, ReportFindings]]
     ) -> dict[str, tuple[Passage, str, str]]:
-        """The passages ``good_practice.good_practice`` cites for each shortfall theme.
+        """The passages good practice (``GoodPracticeFinder``) cites for each shortfall.
 
         Keyed by passage id: (passage, theme, the good practice's summary).
         """
         reports = {other.id: other for other, _ in others}
         out: dict[str, tuple[Passage, str, str]] = {}
-        for theme in dict.fromkeys(f.theme for f in shortfalls):
-            quotes = " ".join(c.quote for f in shortfalls if f.theme == theme for c in f.citations)
-            found = good_practice(
-                theme,
-                report,
-                others,
-                self.playbook,
-                shortfall=quotes,
-                taxonomy=self.taxonomy,
-                limit=GOOD_PRACTICE_PER_THEME,
-            )
+        finder = GoodPracticeFinder(
+            report, others, self.playbook, self.taxonomy, self.evidence, limit=GOOD_PRACTICE_PER_THEME
+        )
+        own = {p.id: p for p in report.passages}
+        for f in shortfalls:
+            quotes = [c for c in f.citations if c.passage_id in own]
+            found, _ = finder.for_action(quotes, f.summary, f.theme)
             for gp in found:
                 source = reports.get(gp.report_id or "")
                 if source is None:
                     continue
                 passages = {p.id: p for p in source.passages}
                 for c in gp.citations:
-                    out.setdefault(c.passage_id, (passages[c.passage_id], theme, gp.summary))
+                    out.setdefault(c.passage_id, (passages[c.passage_id], f.theme, gp.summary))
         return out
 
     # -- answers -------------------------------------------------------------

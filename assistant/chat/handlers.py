@@ -1,4 +1,4 @@
-"""The chat: intents, cited answers and plan changes, one conversation turn at a time.
+"""The chat's handlers: one ``Responder`` per message works out the reply for its intent.
 
 No Streamlit here: ``Chat.respond`` turns a message (plus the current plan and
 the conversation context) into a typed ``ChatTurn`` that the app renders and
@@ -14,11 +14,14 @@ import re
 from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING, Literal
 
-from .citations import verify_all
-from .entities import WORD, Entities
-from .export import to_markdown
-from .good_practice import good_practice
-from .models import (
+import numpy as np
+
+from ..citations import verify_all
+from ..entities import Entities
+from ..evidence import EvidenceUnit, content_words
+from ..export import to_markdown
+from ..good_practice import GoodPracticeFinder, practice_hits
+from ..models import (
     Action,
     ActionPlan,
     ChatContext,
@@ -31,70 +34,17 @@ from .models import (
     PlanChange,
     Report,
 )
-from .refine import RefineError, apply_instruction, looks_like_edit
-from .text import escape_markdown, fold, slugify
+from ..refine import RefineError, apply_instruction, looks_like_edit
+from ..text import escape_markdown, fold, slugify
+from .intents import _ABOUT, _TWO_SIDES, INTENTS, MAX_MESSAGE_CHARS, has_intent, split_parts
+from .rendering import Citations, chunks, first_sentence_quote, renumber_markers
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .service import Assistant
+    from ..service import Assistant
 
-#: Longer messages get a clear error instead of an answer.
-MAX_MESSAGE_CHARS = 4000
-
-_EXPORT = re.compile(r"\b(export|download)\b")
-_PLAN = re.compile(
-    r"\b(draft|create|build|make|generate|write|produce|prepare|give me)\b.{0,40}\bplan\b|^\s*(improvement\s+)?plan\s+for\b"
-)
-_ACTIONS = re.compile(
-    r"\b(draft|suggest|propose|recommend|give|list|what)\b.{0,60}\bactions?\b|\bwhat should\b.{0,40}\bdo\b"
-)
-_LEARN = re.compile(r"\blearn\b|\bborrow\b|\bcopy from\b|\bgood practice from\b|\bteach")
-_COMPARE = re.compile(r"\bcompar|\bside by side\b|\bversus\b|\bvs\.?\b|\bdiffer")
-_SHORTFALLS = re.compile(
-    r"shortfall|\bgaps?\b|weakness|concern|\bproblems?\b|\bissues?\b|fall(s|ing)? short|"
-    r"areas? (for|of) (improvement|development)|what went wrong|\bimprove\b|\bpoor\b|\bworse\b|\bcriticis"
-)
-_STRENGTHS = re.compile(r"strength|good practice|work(s|ed|ing)? well|\bpositive|doing well|\bpraise|\bbest\b")
-_ABOUT = re.compile(r"\b(say|says|said|about|regarding|on)\b")
-_HELP = re.compile(r"^\s*(help|hi|hello|hey|what can you do|\?)\W*$")
-_TWO_SIDES = re.compile(r"\b(both|two|all|each|every)\b.{0,20}\b(authorit|council|report)")
-
-
-# --------------------------------------------------------------------------- citations
-
-
-class _Citations:
-    """Numbers the citations of one turn: ``add`` returns the ``[n]`` marker."""
-
-    def __init__(self, passages: dict[str, Passage]):
-        self.passages = passages
-        self.items: list[Citation] = []
-
-    def add(self, citation: Citation) -> str:
-        checked = verify_all([citation], self.passages)
-        if not checked:
-            return ""
-        c = checked[0]
-        for i, seen in enumerate(self.items, start=1):
-            if seen.passage_id == c.passage_id and fold(seen.quote) == fold(c.quote):
-                return f"[{i}]"
-        self.items.append(c)
-        return f"[{len(self.items)}]"
-
-    def quote(self, citation: Citation) -> str:
-        """``“quote” [n]``, with an explicit warning when the quote is not verbatim."""
-        marker = self.add(citation)
-        if not marker:
-            return ""
-        flag = "" if self.items[int(marker[1:-1]) - 1].verified else " ⚠ *unverified quote*"
-        return f"“{escape_markdown(citation.quote)}” {marker}{flag}"
-
-
-def first_sentence_quote(passage: Passage, query: str = "") -> str:
-    """The passage sentence that shares most words with ``query`` (verbatim)."""
-    sentences = passage.sentence_texts() or [passage.text]
-    words = set(WORD.findall(fold(query).lower()))
-    return max(sentences, key=lambda s: (len(words & set(WORD.findall(fold(s).lower()))), -sentences.index(s)))
-
+#: Most sentences quoted in a free answer, and the hybrid score a sentence needs to be quoted.
+MAX_ANSWER_UNITS = 5
+ANSWER_MIN_SCORE = 0.45
 
 # --------------------------------------------------------------------------- the chat
 
@@ -124,6 +74,7 @@ class Chat:
         stream = self.stream(message, plan, context)
         for _ in stream:
             pass
+        assert stream.turn is not None  # set when the stream is exhausted
         return stream.turn
 
     def stream(self, message: str, plan: ActionPlan | None = None, context: ChatContext | None = None) -> TurnStream:
@@ -150,9 +101,9 @@ class Chat:
                 error=True,
             )
         else:
-            turn = yield from _Responder(self, message, plan, context).replies()
+            turn = yield from Responder(self, message, plan, context).replies()
             return turn
-        yield from _chunks(turn.reply)
+        yield from chunks(turn.reply)
         return turn
 
     def add_action(self, plan: ActionPlan | None, action: Action, report_id: str) -> tuple[ActionPlan, PlanChange]:
@@ -193,16 +144,23 @@ class Chat:
         )
 
 
-def _chunks(text: str) -> Iterator[str]:
-    """A finished reply in line-sized chunks (few, so the browser is not flooded)."""
-    yield from (piece for piece in re.findall(r"[^\n]*\n*", text) if piece)
-
-
 def same_action(a: Action, b: Action) -> bool:
     """The same action twice: same wording, or answering the same shortfalls on the same theme."""
     return fold(a.action).lower() == fold(b.action).lower() or (
         bool(a.shortfall_ids) and a.shortfall_ids == b.shortfall_ids and a.theme == b.theme
     )
+
+
+def _unit_citation(unit) -> Citation:
+    return Citation(passage_id=unit.passage_id, quote=unit.text)
+
+
+class Clarify(Exception):
+    """Raised by a handler that must ask which report is meant; carries the asking turn."""
+
+    def __init__(self, turn: ChatTurn):
+        super().__init__(turn.reply)
+        self.turn = turn
 
 
 def _empty_plan(report: Report, engine: str) -> ActionPlan:
@@ -215,7 +173,7 @@ def _empty_plan(report: Report, engine: str) -> ActionPlan:
     )
 
 
-class _Responder:
+class Responder:
     """Works out one reply. Short-lived: one per message."""
 
     def __init__(self, chat: Chat, message: str, plan: ActionPlan | None, context: ChatContext):
@@ -227,7 +185,7 @@ class _Responder:
         self.context = context.model_copy()
         self.entities = Entities(self.a.reports(), self.a.taxonomy)
         self.named = self.entities.authorities_in(message)
-        self.cites = _Citations(self.a.passages)
+        self.cites = Citations(self.a.passages)
 
     # ------------------------------------------------------------ routing
 
@@ -236,38 +194,51 @@ class _Responder:
         turn = self.run()
         if turn is None:
             return (yield from self._question())
-        yield from _chunks(turn.reply)
+        yield from chunks(turn.reply)
         return turn
 
     def run(self) -> ChatTurn | None:
         """The turn for every intent but a free question (``None``: stream it from the engine)."""
         if not self.a.reports():
             return self._reply("question", "No reports are loaded yet. Add one on the Reports page.", error=True)
-        if self.context.pending and len(self.text.split()) <= 6 and not self._has_intent() and self._clarified():
-            pending, self.context.pending = self.context.pending, None
-            turn = _Responder(self.chat, pending, self.plan, self.context).respond_all()
-            return turn.model_copy(update={"message": self.message})
-        if _HELP.match(self.text):
-            return self._help()
-        if _EXPORT.search(self.text):
-            return self._export()
-        if looks_like_edit(self.message):
+        if self.context.pending:
+            if len(self.text.split()) <= 6 and not has_intent(self.text) and self._clarified():
+                pending, self.context.pending = self.context.pending, None
+                turn = Responder(self.chat, pending, self.plan, self.context).respond_all()
+                return turn.model_copy(update={"message": self.message})
+            self.context.pending = None  # a new question: the clarification is dropped, never captures it
+        parts = split_parts(self.message)
+        if len(parts) > 1:
+            return self._multi(parts)
+        try:
+            return self._route()
+        except Clarify as needed:
+            return needed.turn
+
+    def _route(self) -> ChatTurn | None:
+        if looks_like_edit(self.message) and not any(r.recognise(self.text) for r in INTENTS[:2]):
             return self._refine()
-        if _LEARN.search(self.text):
-            return self._learn()
-        if _COMPARE.search(self.text):
-            return self._compare()
-        if _PLAN.search(self.text) and not re.search(r"\bactions?\b", self.text):
-            return self._whole_plan()
-        if _ACTIONS.search(self.text):
-            return self._actions()
-        if _SHORTFALLS.search(self.text):
-            return self._findings("shortfall")
-        if _STRENGTHS.search(self.text):
-            return self._findings("strength")
+        for rule in INTENTS:
+            if rule.recognise(self.text):
+                return getattr(self, f"_{rule.handler}")()
         if _ABOUT.search(self.text) and self.entities.theme(self.message):
             return self._about()
         return None
+
+    def _multi(self, parts: list[str]) -> ChatTurn:
+        """Each part of a multi-part question answered in turn, under one reply."""
+        sections: list[str] = []
+        theme = self.entities.theme(self.message)
+        for part in parts:
+            asked = part
+            if theme and self.entities.theme(part) is None:
+                asked = f"{part.rstrip('?')} on {self._theme_label(theme)}?"  # "who does it better?" keeps the topic
+            sub = Responder(self.chat, asked, self.plan, self.context)
+            sub.cites = self.cites
+            turn = sub.respond_all()
+            self.context = turn.context
+            sections.append(f"**{escape_markdown(part.rstrip('?'))}?**\n\n{turn.reply}")
+        return self._reply("question", "\n\n---\n\n".join(sections))
 
     def respond_all(self) -> ChatTurn:
         replies = self.replies()
@@ -291,15 +262,12 @@ class _Responder:
             return True
         return False
 
-    def _has_intent(self) -> bool:
-        return any(p.search(self.text) for p in (_EXPORT, _LEARN, _COMPARE, _PLAN, _ACTIONS, _SHORTFALLS, _STRENGTHS))
-
     def _reply(self, intent: Intent, reply: str, **kw) -> ChatTurn:
         notes = kw.pop("notes", [])
         return self.chat._turn(self.message, intent, reply, self.context, citations=self.cites.items, notes=notes, **kw)
 
-    def _one_report(self) -> Report | ChatTurn:
-        """The report the message is about, or a turn asking which one."""
+    def _one_report(self) -> Report:
+        """The report the message is about; raises ``Clarify`` with a turn asking which one."""
         if self.named:
             authority = self.named[0]
         elif self.context.authority in self.entities.authorities:
@@ -307,16 +275,18 @@ class _Responder:
         elif len(self.entities.authorities) == 1:
             authority = self.entities.authorities[0]
         else:
-            return self._ask_authority()
+            raise Clarify(self._ask_authority())
         reports = self.entities.reports_of(authority, self.message)
         if len(reports) > 1 and self.context.report_id in {r.id for r in reports}:
             reports = [r for r in reports if r.id == self.context.report_id]
         if len(reports) > 1:
             listed = "; ".join(escape_markdown(r.quality_statement) for r in reports)
             self.context.pending, self.context.authority = self.message, authority
-            return self._reply(
-                "clarify",
-                f"{escape_markdown(authority)} has {len(reports)} reports: {listed}. Which quality statement?",
+            raise Clarify(
+                self._reply(
+                    "clarify",
+                    f"{escape_markdown(authority)} has {len(reports)} reports: {listed}. Which quality statement?",
+                )
             )
         report = reports[0]
         self.context.authority = report.authority
@@ -396,10 +366,11 @@ class _Responder:
     def _refine_with_engine(self, reason: str) -> ChatTurn:
         """Instructions the parser cannot handle go to the engine's ``refine`` when it has one."""
         engine = self.chat.engine()
+        current = self.plan or ActionPlan(authority="", quality_statement="", score=None, report_id="")
         refine = getattr(engine, "refine", None)
-        revised = refine(self.plan, self.message) if refine else None
-        if revised is None or revised.actions == self.plan.actions:
-            notes = [n for n in (revised.notes if revised else []) if n not in self.plan.notes]
+        revised = refine(current, self.message) if refine else None
+        if revised is None or revised.actions == current.actions:
+            notes = [n for n in (revised.notes if revised else []) if n not in current.notes]
             return self._reply(
                 "refine",
                 f"I could not apply that change: {escape_markdown(reason)}",
@@ -414,20 +385,18 @@ class _Responder:
             kind="replace", summary=f"The {engine.name} engine revised the plan ({len(revised.actions)} actions)."
         )
         lines = [f"Done: {escape_markdown(change.summary)}"]
-        lines += [self._action_md(a, brief=True) for a in revised.actions if a not in self.plan.actions]
+        lines += [self._action_md(a, brief=True) for a in revised.actions if a not in current.actions]
         return self._reply(
             "refine",
             "\n\n".join(lines),
             plan=revised,
             plan_changes=[change],
             engine=engine.name,
-            notes=[n for n in revised.notes if n not in self.plan.notes],
+            notes=[n for n in revised.notes if n not in current.notes],
         )
 
     def _whole_plan(self) -> ChatTurn:
         report = self._one_report()
-        if isinstance(report, ChatTurn):
-            return report
         plan = self.a.plan(report, engine=self.chat.engine_name)
         replaced = self.plan is not None and self.plan.actions
         change = PlanChange(
@@ -447,8 +416,6 @@ class _Responder:
 
     def _actions(self) -> ChatTurn:
         report = self._one_report()
-        if isinstance(report, ChatTurn):
-            return report
         theme = self.entities.theme(self.message)
         plan = self.a.plan(report, engine=self.chat.engine_name)
         actions = [a for a in plan.actions if theme is None or a.theme == theme]
@@ -471,10 +438,14 @@ class _Responder:
             engine=plan.engine,
         )
 
+    def _shortfalls(self) -> ChatTurn:
+        return self._findings("shortfall")
+
+    def _strengths(self) -> ChatTurn:
+        return self._findings("strength")
+
     def _findings(self, kind: str) -> ChatTurn:
         report = self._one_report()
-        if isinstance(report, ChatTurn):
-            return report
         theme = self.entities.theme(self.message)
         findings = [
             f for f in self.a.findings(report).findings if f.kind == kind and (theme is None or f.theme == theme)
@@ -499,9 +470,7 @@ class _Responder:
 
     def _about(self) -> ChatTurn:
         report = self._one_report()
-        if isinstance(report, ChatTurn):
-            return report
-        theme = self.entities.theme(self.message)
+        theme = self.entities.theme(self.message) or self.a.taxonomy.fallback.id
         label = self._theme_label(theme)
         findings = [f for f in self.a.findings(report).findings if f.theme == theme]
         lines = [f"What the report for {self._report_name(report)} says about **{escape_markdown(label)}**:"]
@@ -509,18 +478,15 @@ class _Responder:
             mine = [f for f in findings if f.kind == kind]
             if mine:
                 lines += ["", f"**{title}**"] + [self._finding_md(f) for f in mine]
-        cited = {c.passage_id for c in self.cites.items}
-        hits = [
-            h
-            for h in self.a.search(f"{label} {self.message}", k=4, authority=report.authority)
-            if h.passage.report_id == report.id and h.passage.id not in cited
+        cited = {fold(c.quote) for c in self.cites.items}
+        related = [
+            u
+            for _, u in self._sentences(self.message, report=report, k=6, theme=theme)
+            if not any(fold(u.text) in q or q in fold(u.text) for q in cited)
         ]
-        if hits:
-            lines += ["", "**Related passages**"]
-            lines += [
-                f"- {self.cites.quote(Citation(passage_id=h.passage.id, quote=first_sentence_quote(h.passage, label)))}"
-                for h in hits[:3]
-            ]
+        if related:
+            lines += ["", "**Related evidence**"]
+            lines += [f"- {self.cites.quote(_unit_citation(u))}" for u in related[:3]]
         if len(lines) == 1:
             return self._nearest(
                 f"The report for {self._report_name(report)} does not discuss {escape_markdown(label)}.", report
@@ -528,70 +494,195 @@ class _Responder:
         return self._reply("about", "\n".join(lines), report_id=report.id)
 
     def _learn(self) -> ChatTurn:
-        pair = self._learner_and_source()
-        if isinstance(pair, ChatTurn):
-            return pair
-        learner, source = pair
+        """What the learner can borrow from the other report(s): their practice that answers its gaps."""
+        learner, sources = self._learner_and_sources()
         theme = self.entities.theme(self.message)
         topic = f" about {escape_markdown(self._theme_label(theme))}" if theme else ""
-        source_findings = self.a.findings(source)
-        strengths = [
-            f for f in source_findings.findings if f.kind == "strength" and (theme is None or f.theme == theme)
-        ]
-        head = f"What {escape_markdown(learner.authority)} can learn from {escape_markdown(source.authority)}{topic}"
-        if not strengths:
-            return self._nearest(
-                f"{head}: the report for {self._report_name(source)} names no strength{topic}.", source
-            )
-        lines = [f"**{head}**", "", f"{self._report_name(source)}: strengths"]
-        lines += [self._finding_md(f) for f in strengths]
+        names = ", ".join(escape_markdown(r.authority) for r in sources)
+        head = f"**What {escape_markdown(learner.authority)} can learn from {names}{topic}**"
         gaps = [
             f
             for f in self.a.findings(learner).findings
             if f.kind == "shortfall" and (theme is None or f.theme == theme)
         ]
+        lines = [head]
         if gaps:
-            lines += ["", f"{self._report_name(learner)}: the gaps this speaks to"] + [
-                self._finding_md(f) for f in gaps
-            ]
-        borrow = self._borrow(learner, source, theme, strengths, gaps)
+            lines += ["", f"{self._report_name(learner)} has {len(gaps)} gap(s) here; practice that answers them:"]
+        borrow = self._borrow(learner, sources, theme, gaps)
         if borrow:
             lines += ["", "**What to borrow**"] + borrow
+        else:
+            lines += ["", f"The report(s) of {names} show no comparable practice{topic}."]
         self.context.authority = learner.authority
         self.context.report_id = learner.id
         return self._reply("learn", "\n".join(lines), report_id=learner.id)
 
-    def _borrow(
-        self, learner: Report, source: Report, theme: str | None, strengths: list[Finding], gaps: list[Finding]
-    ) -> list[str]:
-        themes = [theme] if theme else list(dict.fromkeys(f.theme for f in strengths))
-        others = [(source, self.a.findings(source, engine="builtin"))]
-        lines = []
-        for t in themes:
-            gap = " ".join(c.quote for f in gaps if f.theme == t for c in f.citations[:1])
-            for gp in good_practice(t, learner, others, self.a.playbook, shortfall=gap, taxonomy=self.a.taxonomy):
-                markers = " ".join(m for m in (self.cites.add(c) for c in gp.citations) if m)
-                lines.append(f"- {escape_markdown(gp.summary)} {markers}".rstrip())
+    def _borrow(self, learner: Report, sources: list[Report], theme: str | None, gaps: list[Finding]) -> list[str]:
+        """Good practice (by meaning) from ``sources`` for each of the learner's gaps (or the theme)."""
+        others = [(r, self.a.findings(r, engine="builtin")) for r in sources]
+        finder = GoodPracticeFinder(learner, others, self.a.playbook, self.a.taxonomy, self.a.evidence)
+        lines: list[str] = []
+        seen: set[str] = set()
+        targets = gaps[:4] or []
+        for gap in targets:
+            found, _ = finder.for_action(gap.citations, gap.summary, gap.theme)
+            for gp in found:
+                new = [c for c in gp.citations if c.quote not in seen]
+                if not new:
+                    continue
+                seen.update(c.quote for c in new)
+                quotes = " ".join(self.cites.quote(c) for c in new)
+                lines.append(f"- {escape_markdown(gp.authority)}, for “{escape_markdown(gap.summary)}”: {quotes}")
+        if not targets and theme:
+            hits = self._units_search(self.message, sources, kinds=("practice",), k=4, theme=theme)
+            lines += [f"- {escape_markdown(u.authority)}: {self.cites.quote(_unit_citation(u))}" for _, u in hits]
         return lines
 
-    def _learner_and_source(self) -> tuple[Report, Report] | ChatTurn:
-        """Who learns from whom: "A learn from B", "B teach A", or the current authority learning from B."""
-        named = self.named
-        if re.search(r"\bteach", self.text):
-            source = named[0] if named else None
+    def _learner_and_sources(self) -> tuple[Report, list[Report]]:
+        """Who learns from whom, read from the sentence: "A learn from B", "B teach A", "A learn from others"."""
+        text = self.message
+        teach = re.search(r"\bteach", self.text)
+        m = re.search(r"\bfrom\b", text, flags=re.I)
+        before, after = (text[: m.start()], text[m.end() :]) if m else (text, "")
+        if teach:
+            source_names = self.named[:1]
+            learner_names = [a for a in self.named if a not in source_names]
         else:
-            after_from = re.search(r"\bfrom\b(.*)", self.message, flags=re.I)
-            source_names = self.entities.authorities_in(after_from.group(1)) if after_from else []
-            source = source_names[0] if source_names else (named[-1] if named else None)
-        learners = [a for a in named if a != source]
-        if not learners and self.context.authority and self.context.authority != source:
-            learners = [self.context.authority]
-        if not learners and len(self.entities.authorities) == 2 and source:
-            learners = [a for a in self.entities.authorities if a != source]
-        if source is None or not learners:
-            return self._ask_authority()
-        learner_report = self.entities.reports_of(learners[0], self.message)[0]
-        return learner_report, self.entities.reports_of(source, self.message)[0]
+            source_names = self.entities.authorities_in(after)
+            learner_names = [a for a in self.entities.authorities_in(before) if a not in source_names]
+        here = self.context.authority
+        if not learner_names and here in self.entities.authorities and here not in source_names:
+            learner_names = [here]
+        if not learner_names and len(self.entities.authorities) == 2 and source_names:
+            learner_names = [a for a in self.entities.authorities if a not in source_names]
+        if not learner_names:
+            raise Clarify(self._ask_authority())
+        learner = self.entities.reports_of(learner_names[0], self.message)[0]
+        if not source_names:  # "from others", "from other councils", or no source named
+            source_names = [a for a in self.entities.authorities if a != learner.authority]
+        sources = [self._report_like(a, learner) for a in source_names]
+        return learner, sources
+
+    def _report_like(self, authority: str, learner: Report) -> Report:
+        """The source authority's report on the learner's quality statement when it has one."""
+        reports = self.entities.reports_of(authority, self.message)
+        same = [r for r in reports if r.quality_statement == learner.quality_statement]
+        return (same or reports)[0]
+
+    # ------------------------------------------------------------ across councils
+
+    def _all_reports(self) -> list[Report]:
+        """Every report, or those of the statement the message names."""
+        reports = self.a.reports()
+        named = [r for r in reports if fold(r.quality_statement).lower() in self.text]
+        return named or reports
+
+    def _best(self) -> ChatTurn:
+        """ "Which council is best at X": reports ranked by their practice on X (less their shortfalls on it),
+        then by score; each quoted. "Who does it better" leaves out the council the conversation is about."""
+        theme = self.entities.theme(self.message)
+        topic = escape_markdown(self._theme_label(theme)) if theme else "this"
+        reports = self._all_reports()
+        if re.search(r"\bbetter\b", self.text) and self.context.authority and not self.named:
+            reports = [r for r in reports if r.authority != self.context.authority] or reports
+        ranked = []
+        for r in reports:
+            practice = self._units_search(self.message, [r], kinds=("practice",), k=2, theme=theme)
+            gaps = (
+                [f for f in self.a.findings(r).findings if f.kind == "shortfall" and f.theme == theme] if theme else []
+            )
+            weight = sum(score for score, _ in practice) - 0.3 * len(gaps)
+            ranked.append((weight, r.score or 0, r, practice, gaps))
+        ranked.sort(key=lambda x: (-x[0], -x[1], x[2].authority))
+        lines = [
+            f"**Which council does best on {topic}** (by its practice on it, less its shortfalls, then its score):"
+        ]
+        for _, _, r, practice, gaps in ranked[:5]:
+            lines += ["", f"**{self._report_name(r)}**"]
+            lines += [f"- {self.cites.quote(_unit_citation(u))}" for _, u in practice]
+            if gaps:
+                lines.append(f"- but {len(gaps)} shortfall(s) on it, e.g. {self.cites.quote(gaps[0].citations[0])}")
+        return self._reply("best", "\n".join(lines))
+
+    def _who_scored(self) -> ChatTurn:
+        words = {"one": 1, "two": 2, "three": 3, "four": 4}
+        m = re.search(r"\b([1-4]|one|two|three|four)\b", self.text)
+        wanted = int(words.get(m.group(1), m.group(1))) if m else None
+        found = [r for r in self._all_reports() if r.score == wanted]
+        if not found:
+            return self._reply("who_scored", f"No report loaded has a score of {wanted}.")
+        lines = [f"**{len(found)} report(s) scored {wanted}:**"] + [
+            f"- {self._report_name(r)}: {escape_markdown(r.label or '')}" for r in found
+        ]
+        return self._reply("who_scored", "\n".join(lines))
+
+    def _score(self) -> ChatTurn:
+        reports = [self._one_report()] if self.named or self.context.authority else self._all_reports()
+        lines = [f"- {self._report_name(r)}: {escape_markdown(r.label or 'no score given')}" for r in reports]
+        return self._reply("score", "\n".join(lines))
+
+    def _higher(self) -> ChatTurn:
+        """ "Which scored higher and why": both scores, then the strengths and shortfalls that explain it."""
+        names = self.named or list(self.entities.authorities)
+        theme = self.entities.theme(self.message)
+        reports = [self.entities.reports_of(n, self.message)[0] for n in names[:4]]
+        if len(reports) < 2:
+            return self._compare()
+        reports.sort(key=lambda r: -(r.score or 0))
+        top, low = reports[0], reports[-1]
+        if (top.score or 0) == (low.score or 0):
+            head = f"{self._report_name(top)} and {self._report_name(low)} have the same score."
+        else:
+            head = (
+                f"**{escape_markdown(top.authority)} scored higher**: {top.score} against {low.score} "
+                f"for {escape_markdown(low.authority)}."
+            )
+        lines = [head, "", "Why, from the reports:", "", f"**{self._report_name(top)}: strengths**"]
+        strengths = [
+            f for f in self.a.findings(top).findings if f.kind == "strength" and (theme is None or f.theme == theme)
+        ]
+        lines += [self._finding_md(f) for f in strengths[:3]]
+        gaps = [
+            f for f in self.a.findings(low).findings if f.kind == "shortfall" and (theme is None or f.theme == theme)
+        ]
+        lines += ["", f"**{self._report_name(low)}: shortfalls**"] + [self._finding_md(f) for f in gaps[:3]]
+        top_gaps = [f for f in self.a.findings(top).findings if f.kind == "shortfall"]
+        lines += [
+            "",
+            f"{escape_markdown(top.authority)} still has {len(top_gaps)} shortfall(s); "
+            f"{escape_markdown(low.authority)} has {len(gaps)}.",
+        ]
+        return self._reply("higher", "\n".join(lines))
+
+    def _prioritise(self) -> ChatTurn:
+        """Shortfalls ranked by the plan's priority (impact on people and risk), with the reason."""
+        report = self._one_report()
+        plan = self.a.plan(report, engine=self.chat.engine_name)
+        lines = [
+            f"**What to prioritise first in {self._report_name(report)}** (highest impact on people and risk first):"
+        ]
+        for a in plan.actions[:5]:
+            why = "High priority: " if a.priority == "High" else f"{a.priority} priority: "
+            quote = self.cites.quote(a.evidence[0]) if a.evidence else ""
+            lines.append(f"- **{escape_markdown(a.title)}**. {why}{quote}")
+        return self._reply("prioritise", "\n".join(lines), report_id=report.id, actions=plan.actions[:5])
+
+    def _units_search(
+        self, query: str, reports: list[Report], *, kinds=("practice",), k: int = 3, theme: str | None = None
+    ) -> list[tuple[float, EvidenceUnit]]:
+        """The ``k`` units of ``reports`` of ``kinds`` naming an arrangement, nearest ``query`` by meaning and theme."""
+        ev = self.a.evidence
+        pool = ev.pool(reports, kinds)
+        if not pool.units:
+            return []
+        qv = ev.embed([query])
+        score = pool.vectors @ qv[0] if pool.vectors is not None and qv is not None else np.zeros(len(pool.units))
+        if theme and theme in pool.theme_ids:
+            idx = list(pool.theme_ids).index(theme)
+            score = score + 0.3 * pool.themes[:, idx] + 0.2 * practice_hits(pool, self.a.taxonomy, theme)
+        score = np.where(pool.mechanism > 0, score, 0.0)
+        order = np.argsort(-score)[:k]
+        return [(float(score[i]), pool.units[i]) for i in order if score[i] > 0.25]
 
     def _compare(self) -> ChatTurn:
         names = self.named
@@ -636,12 +727,18 @@ class _Responder:
             turn = self._reply("question", "The reports don't say anything I can match to that question.")
             yield turn.reply
             return turn
+        if self.chat.engine().name == "builtin":
+            turn = self._extractive(authority)
+            yield from chunks(turn.reply)
+            return turn
         answer = None
         for item in self.chat.engine().answer_stream(self.message, hits):
             if isinstance(item, str):
                 yield item
             else:
                 answer = item
+        if answer is None:
+            raise RuntimeError("the engine's answer stream ended without an answer")
         passages = {h.passage.id: h.passage for h in hits}
         verified = [c for c in verify_all(answer.citations, passages) if c.verified]
         if not verified:
@@ -649,10 +746,74 @@ class _Responder:
                 "The reports don't say that directly.", None, hits=hits, notes=list(answer.notes), engine=answer.engine
             )
         markers = {c.passage_id: self.cites.add(c) for c in verified}
-        text = _renumber_markers(answer.text, answer.citations, markers)
+        text = renumber_markers(answer.text, answer.citations, markers)
         if not re.search(r"\[\d+\]", text):
             text += "\n\n" + "\n".join(f"- {self.cites.quote(c)}" for c in verified)
         return self._reply("question", text, notes=list(answer.notes), engine=answer.engine)
+
+    def _extractive(self, authority: str | None) -> ChatTurn:
+        """The 2-5 sentences nearest the question by meaning (hybrid retrieval), quoted, grouped by authority."""
+        ranked = self._sentences(self.message, authority=authority, k=MAX_ANSWER_UNITS)
+        good = [(score, u) for score, u in ranked if score >= ANSWER_MIN_SCORE]
+        head = (
+            "Here is what the reports say:"
+            if good
+            else "The reports don't say this directly; the nearest passages are:"
+        )
+        chosen = good or ranked[:3]
+        lines = [head]
+        for who in dict.fromkeys(u.authority for _, u in chosen):
+            lines += ["", f"**{escape_markdown(who)}**"]
+            lines += [f"- {self.cites.quote(_unit_citation(u))}" for _, u in chosen if u.authority == who]
+        return self._reply("question", "\n".join(lines))
+
+    def _sentences(
+        self,
+        query: str,
+        *,
+        authority: str | None = None,
+        report: Report | None = None,
+        k: int = 5,
+        theme: str | None = None,
+    ) -> list[tuple[float, EvidenceUnit]]:
+        """Hybrid sentence retrieval: the index's best passages (dense + BM25), then their sentences
+        ranked by meaning (unit vectors), shared words and theme; at most two per passage."""
+        ev = self.a.evidence
+        hits = self.a.search(query, k=12, authority=report.authority if report else authority)
+        if report is not None:
+            hits = [h for h in hits if h.passage.report_id == report.id]
+        reports = {r.id: r for r in self.a.reports()}
+        qv = ev.embed([query])
+        asked = content_words(query)
+        scored: list[tuple[float, EvidenceUnit]] = []
+        for rank, h in enumerate(hits):
+            r = reports.get(h.passage.report_id)
+            if r is None:
+                continue
+            units = ev.units(r)
+            vectors = ev.vectors(r)
+            for i, u in enumerate(units):
+                if u.passage_id != h.passage.id:
+                    continue
+                sim = float(vectors[i] @ qv[0]) if vectors is not None and qv is not None else 0.0
+                words = content_words(u.text)
+                lexical = len(asked & words) / max(1, len(asked))
+                score = sim + 0.3 * lexical + 0.1 * (u.themes.get(theme, 0.0) if theme else 0.0) - 0.01 * rank
+                scored.append((score, u))
+        scored.sort(key=lambda x: -x[0])
+        out: list[tuple[float, EvidenceUnit]] = []
+        per_passage: dict[str, int] = {}
+        for score, u in scored:
+            if per_passage.get(u.passage_id, 0) >= 2:
+                continue
+            per_passage[u.passage_id] = per_passage.get(u.passage_id, 0) + 1
+            out.append((score, u))
+            if len(out) >= k:
+                break
+        return out
+
+    def _nearest_quote(self, passage: Passage) -> str:
+        return self.cites.quote(Citation(passage_id=passage.id, quote=first_sentence_quote(passage, self.message)))
 
     def _nearest(self, head: str, report: Report | None, hits=None, **kw) -> ChatTurn:
         """An honest 'the reports don't say' with the nearest passages, cited."""
@@ -663,11 +824,7 @@ class _Responder:
         lines = [head]
         if hits:
             lines += ["", "The nearest passages:"]
-            lines += [
-                f"- {self.cites.quote(Citation(passage_id=h.passage.id, quote=first_sentence_quote(h.passage, self.message)))}"
-                f" ({escape_markdown(h.passage.authority)})"
-                for h in hits[:3]
-            ]
+            lines += [f"- {self._nearest_quote(h.passage)} ({escape_markdown(h.passage.authority)})" for h in hits[:3]]
         return self._reply("question" if report is None else "about", "\n".join(lines), **kw)
 
     # ------------------------------------------------------------ rendering
@@ -721,15 +878,3 @@ class _Responder:
         if action.no_good_practice_note:
             lines.append(f"*{escape_markdown(action.no_good_practice_note)}*")
         return "\n\n".join(lines)
-
-
-def _renumber_markers(text: str, cited: list[Citation], markers: dict[str, str]) -> str:
-    """Map an engine's ``[n]`` markers (1-based over its citations) to this turn's numbering."""
-
-    def sub(m: re.Match) -> str:
-        i = int(m.group(1)) - 1
-        if 0 <= i < len(cited) and cited[i].passage_id in markers:
-            return markers[cited[i].passage_id]
-        return ""
-
-    return re.sub(r"\[(\d+)\]", sub, text)
