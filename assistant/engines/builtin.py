@@ -68,7 +68,8 @@ class BuiltinEngine:
     def plan(
         self, report: Report, findings: ReportFindings, others: Sequence[tuple[Report, ReportFindings]] = ()
     ) -> ActionPlan:
-        return self._noted(draft_plan(report, findings, list(others), self.playbook, self.taxonomy, self.evidence))
+        plan = draft_plan(report, findings, list(others), self.playbook, self.taxonomy, evidence_base=self.evidence)
+        return self._noted(plan)
 
     def _noted(self, result: N) -> N:
         if self.notice and self.notice not in result.notes:
