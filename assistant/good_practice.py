@@ -231,11 +231,13 @@ class GoodPracticeFinder:
         clause = excerpt(units[0].text, self.playbook.lexicon, clause=False).rstrip(".")
         clause = lower_initial(short_words(clause, SUMMARY_WORDS), other)
         gap = short_words(gap, SUMMARY_WORDS)
-        slots = {"other": other.authority, "strength": clause, "authority": self.report.authority, "theme": label}
+        who, here = other.authority, self.report.authority
         summary = (
-            self.playbook.message("good_practice", gap=gap, **slots)
+            self.playbook.message("good_practice", 0, other=who, strength=clause, authority=here, theme=label, gap=gap)
             if gap
-            else self.playbook.message("good_practice_theme", **slots)
+            else self.playbook.message(
+                "good_practice_theme", 0, other=who, strength=clause, authority=here, theme=label
+            )
         )
         return GoodPractice(authority=other.authority, report_id=other.id, summary=summary, citations=citations)
 
