@@ -7,6 +7,7 @@ import shutil
 import pytest
 
 from assistant.good_practice import GoodPracticeFinder, Weights, related_themes
+from assistant.playbook import theme_label
 from assistant.service import Assistant
 from assistant.settings import PROJECT_ROOT, Settings
 from assistant.text import fold
@@ -95,7 +96,8 @@ def test_nothing_comparable_is_said_plainly(assistant):
     )
     shortfall = next(f for f in assistant.findings(durham).findings if f.kind == "shortfall")
     found, note = finder.for_action(shortfall.citations, shortfall.summary, shortfall.theme)
-    assert found == [] and note and "No other report" in note
+    label = theme_label(assistant.taxonomy, assistant.playbook, shortfall.theme)
+    assert found == [] and note == assistant.playbook.message("no_good_practice", theme=label)
 
 
 def test_own_authority_is_never_its_own_good_practice(assistant):
