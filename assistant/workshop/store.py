@@ -143,6 +143,15 @@ class WorkshopStore:
             raise AccessDenied("This participant link is not valid. Join again with the workshop code.")
         return Participant(self, row.workshop_id, row.id)
 
+    def presented(self, code: str) -> WorkshopSnapshot:
+        """The workshop for the projector, found by its join code (shown on screen anyway; read-only)."""
+        norm = normalise_join_code(code)
+        with self.transaction() as s:
+            w = s.scalar(select(WorkshopRow).where(WorkshopRow.join_code == norm))
+            if w is None:
+                raise AccessDenied("No workshop has that join code. Open the presenter view from the facilitator page.")
+            return _snapshot(s, w)
+
     def snapshot(self, workshop_id: str) -> WorkshopSnapshot:
         with self.transaction() as s:
             return _snapshot(s, _workshop(s, workshop_id))

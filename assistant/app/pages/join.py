@@ -63,6 +63,17 @@ def _follow(me: Participant, seen: tuple[int, int]) -> None:
         st.rerun()
 
 
+@st.fragment(run_every=view.PRESENT_EVERY_S)
+def _timer(me: Participant) -> None:
+    """The current item's countdown, ticking every second (the facilitator starts and pauses it)."""
+    try:
+        item = me.snapshot().current_item()
+    except WorkshopError:
+        return
+    if item is not None and (item.timer_running or item.timer_elapsed_s):
+        st.metric("Time box", view.clock(item.remaining_s()))
+
+
 def _vote_row(me: Participant, snap: WorkshopSnapshot, mine: dict[int, int], dots_left: int) -> None:
     item = snap.current_item()
     if item is None:
@@ -150,6 +161,7 @@ def _page(me: Participant) -> None:
         st.info("The agenda is empty for now: wait for the facilitator.")
         return
     st.header(f"Item {item.position + 1} of {len(snap.items)}: {escape_markdown(item.title)}")
+    _timer(me)
     view.item_body(item)
     mine = me.my_votes()
     dots_left = snap.dots_per_participant - sum(mine.values())
