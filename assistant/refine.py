@@ -223,9 +223,10 @@ _PROGRESS_NOTE = re.compile(
 def _split_progress_note(text: str) -> tuple[str, str]:
     """Split "mark action 3 green: the dashboard is live" into the edit and the progress note."""
     m = _PROGRESS_NOTE.match(text)
-    if not m or not _EDIT_START.match(m.group("edit")):
-        return text, ""
-    return m.group("edit"), _clean_value(m.group("note"))
+    edit = m.group("edit") if m else ""
+    if not m or not _EDIT_START.match(edit) or next(_edits(edit, fold(edit).lower()), ("",))[0] != "rag":
+        return text, ""  # only a RAG change takes a note ("owned by the Head of Green - Spaces" is an owner)
+    return edit, _clean_value(m.group("note"))
 
 
 def _progress_note(action: Action, note: str) -> list[PlanChange]:
