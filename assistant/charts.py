@@ -75,7 +75,8 @@ def votes_chart(bars: Sequence[Bar], *, title: str = "", font_size: int = 14, wi
         text="Dots:Q"
     )
     height = max(60, (font_size + 16) * max(1, len(bars)))
-    return (bars_layer + labels).properties(width=width, height=height)
+    summary = "; ".join(f"{short(b.label)}: {b.votes}" for b in bars) or "no candidate actions"
+    return (bars_layer + labels).properties(width=width, height=height, description=f"Dots per action. {summary}")
 
 
 def vote_rows(bars: Sequence[Bar]) -> pd.DataFrame:
@@ -120,7 +121,8 @@ def rag_chart(counts: Sequence[RagCount], *, width: int | str = "container"):
             alt.FieldOneOfPredicate(field="RAG", oneOf=sorted(_DARK)), alt.value("white"), alt.value("black")
         ),
     )
-    return (bars + labels).properties(width=width, height=320)
+    summary = "; ".join(f"{c.date.isoformat()} {c.rag}: {c.actions}" for c in counts if c.actions)
+    return (bars + labels).properties(width=width, height=320, description=f"Actions per RAG status by date. {summary}")
 
 
 def rag_rows(counts: Sequence[RagCount]) -> pd.DataFrame:

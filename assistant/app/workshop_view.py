@@ -60,10 +60,16 @@ def qr_png(text: str, scale: int = 10) -> bytes:
     return buf.getvalue()
 
 
-def timer_text(item: AgendaItem) -> str:
-    """``12:05 left`` while the time box runs, else its length."""
-    started = item.timer_running or item.timer_elapsed_s
-    return clock(item.remaining_s()) if started else f"{item.time_box_min} min (not started)"
+def countdown(item: AgendaItem) -> tuple[str, str]:
+    """(``mm:ss`` left, or ``-m:ss`` over time; its state in words) for a projector or a phone."""
+    left = item.remaining_s()
+    whole = int(abs(left))
+    text = f"{'-' if left < 0 else ''}{whole // 60}:{whole % 60:02d}"
+    if not (item.timer_running or item.timer_elapsed_s):
+        return text, "not started"
+    if left < 0:
+        return text, "over time"
+    return text, "running" if item.timer_running else "paused"
 
 
 def clock(seconds: float) -> str:

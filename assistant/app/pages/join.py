@@ -71,7 +71,8 @@ def _timer(me: Participant) -> None:
     except WorkshopError:
         return
     if item is not None and (item.timer_running or item.timer_elapsed_s):
-        st.metric("Time box", view.clock(item.remaining_s()))
+        clock, status = view.countdown(item)
+        st.metric(f"Time box ({status})", clock)
 
 
 def _vote_row(me: Participant, snap: WorkshopSnapshot, mine: dict[int, int], dots_left: int) -> None:

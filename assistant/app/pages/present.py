@@ -19,7 +19,7 @@ from assistant.text import escape_markdown
 from assistant.workshop.domain import WorkshopError, WorkshopSnapshot, format_join_code
 from assistant.workshop.export import vote_bars
 
-_BIG = "font-size:{size}rem;font-weight:700;letter-spacing:0.06em;line-height:1.1;margin:0"
+_BIG = "font-size:{size};font-weight:700;letter-spacing:0.06em;line-height:1.1;margin:0;white-space:nowrap"
 
 
 def _snapshot() -> WorkshopSnapshot:
@@ -43,7 +43,9 @@ def _join_panel(snap: WorkshopSnapshot) -> None:
             st.code(url, language=None)
             st.markdown("**and enter the join code**")
             # the code is from the join alphabet only (letters, digits, one dash): safe as HTML
-            st.html(f'<p class="join-code" role="heading" aria-level="1" style="{_BIG.format(size=5)}">{code}</p>')
+            st.html(
+                f'<p class="join-code" role="heading" aria-level="1" style="{_BIG.format(size="clamp(2.5rem, 7vw, 7rem)")}">{code}</p>'
+            )
         else:
             st.markdown("**Joining is closed.**")
     if snap.joining_open:
@@ -62,8 +64,9 @@ def _live() -> None:
     head, timer = st.columns([3, 1], vertical_alignment="center")
     head.header(f"Item {item.position + 1} of {len(snap.items)}: {escape_markdown(item.title)}")
     with timer:
-        st.caption("Time box")
-        st.html(f'<p class="timer" role="timer" style="{_BIG.format(size=3)}">{view.timer_text(item)}</p>')
+        clock, status = view.countdown(item)
+        st.html(f'<p class="timer" role="timer" style="{_BIG.format(size="clamp(2rem, 5vw, 5rem)")}">{clock}</p>')
+        st.caption(f"Time box of {item.time_box_min} min · {status}")
     evidence, votes = st.columns([2, 3])
     with evidence:
         if item.summary:
@@ -83,6 +86,7 @@ def _live() -> None:
             st.caption("No candidate actions on this item yet.")
 
 
+st.set_page_config(page_title="Presenter view", layout="wide", initial_sidebar_state="collapsed")
 snapshot = _snapshot()
 _join_panel(snapshot)
 st.divider()
