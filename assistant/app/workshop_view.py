@@ -25,8 +25,10 @@ FACILITATOR_PARAM = "facilitator"
 PRESENT_PARAM = "show"
 #: How often the live views poll the database (seconds).
 LIVE_EVERY_S = 2.0
-#: How often the presenter view and the timers refresh (votes reach the projector within this plus a render).
-PRESENT_EVERY_S = 1.0
+#: How often the presenter view polls: a dot reaches the projector within this plus a render (target 2 s).
+PRESENT_EVERY_S = 0.5
+#: How often the participants' countdown ticks.
+TIMER_EVERY_S = 1.0
 
 
 @st.cache_resource(show_spinner=False)

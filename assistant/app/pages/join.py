@@ -63,7 +63,7 @@ def _follow(me: Participant, seen: tuple[int, int]) -> None:
         st.rerun()
 
 
-@st.fragment(run_every=view.PRESENT_EVERY_S)
+@st.fragment(run_every=view.TIMER_EVERY_S)
 def _timer(me: Participant) -> None:
     """The current item's countdown, ticking every second (the facilitator starts and pauses it)."""
     try:
@@ -90,7 +90,7 @@ def _vote_row(me: Participant, snap: WorkshopSnapshot, mine: dict[int, int], dot
         with st.container(border=True):
             st.markdown(f"**{escape_markdown(cand.action.title)}**  \n{escape_markdown(cand.action.action)}")
             cols = st.columns([1, 1, 3])
-            placed = mine.get(cand.id, 0)
+            placed = mine.get(cand.stored_id, 0)
             if cols[0].button(
                 "Add a dot", key=f"vote-{cand.id}", icon=":material/add_circle:", disabled=dots_left <= 0 or snap.ended
             ):
@@ -167,7 +167,7 @@ def _page(me: Participant) -> None:
     mine = me.my_votes()
     dots_left = snap.dots_per_participant - sum(mine.values())
     if not snap.ended:
-        _idea_form(me, item.id)
+        _idea_form(me, item.stored_id)
     own = [i for i in item.ideas if i.participant_id == me.id]
     if own:
         st.markdown("**Your ideas on this item**")

@@ -246,7 +246,7 @@ def _merge_promote(fac: Facilitator, snap: WorkshopSnapshot) -> None:
     ideas = item.open_ideas() if item is not None else []
     if item is None or not ideas:
         return
-    label = {i.id: f"#{i.id} {i.text[:80]}" for i in ideas}
+    label: dict[int, str] = {i.id: f"#{i.id} {i.text[:80]}" for i in ideas}
     cols = st.columns(2)
     with cols[0].form(f"merge-{item.id}"):
         st.markdown("**Merge duplicate ideas**")
@@ -258,7 +258,7 @@ def _merge_promote(fac: Facilitator, snap: WorkshopSnapshot) -> None:
             key=f"merge-dup-{item.id}",
             index=min(1, len(label) - 1),
         )
-        if st.form_submit_button("Merge"):
+        if st.form_submit_button("Merge") and keep is not None and dup is not None:
             _do(lambda: fac.merge_ideas(keep, dup), "Ideas merged.")
     open_ideas = [i.id for i in ideas if i.candidate_id is None]
     with cols[1].form(f"promote-{item.id}"):
@@ -267,7 +267,7 @@ def _merge_promote(fac: Facilitator, snap: WorkshopSnapshot) -> None:
         title = st.text_input("Action title (optional)", max_chars=MAX_TITLE_CHARS, key=f"promote-title-{item.id}")
         owner = st.text_input("Owner", value="To be agreed", key=f"promote-owner-{item.id}")
         timescale = st.text_input("Timescale", value="To be agreed", key=f"promote-when-{item.id}")
-        if st.form_submit_button("Promote", disabled=not open_ideas):
+        if st.form_submit_button("Promote", disabled=not open_ideas) and idea is not None:
             _do(
                 lambda: fac.promote_idea(idea, title=title or None, owner=owner, timescale=timescale),
                 "Idea promoted: participants can now vote on it.",
@@ -375,7 +375,7 @@ def _results_tab(fac: Facilitator, snap: WorkshopSnapshot) -> None:
                 default=[c.id for c in ranked if c.accepted and c.id is not None],
             )
             owners = {
-                c.id: st.text_input(
+                c.stored_id: st.text_input(
                     f"Owner: {escape_markdown(c.action.title[:60])}", value=c.action.owner, key=f"owner-{c.id}"
                 )
                 for c in ranked
