@@ -120,6 +120,9 @@ def test_presenter_view_qr_code_and_live_votes(tmp_path: Path):
                 screenshot(show, "presenter.png")
 
                 # results across the workshop: the ranked chart on the facilitator's Results tab
+                fac.bring_to_front()
+                fac.get_by_role("button", name="Refresh").click()  # the Results tab is drawn when the page runs
+                _wait_idle(fac)
                 fac.get_by_role("tab", name="Results and export").click()
                 results = fac.get_by_test_id("stVegaLiteChart").filter(has=fac.locator("svg")).last
                 expect(results).to_have_attribute("aria-label", re.compile(re.escape(f"{title}: 2")))
