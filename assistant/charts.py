@@ -30,6 +30,8 @@ RAG_COLOURS: dict[str, str] = {
 #: Statuses whose segment is dark enough for a white label.
 _DARK = {"Complete", "Red"}
 LABEL_CHARS = 60
+#: Fill the page's width; ``height`` stays the plotting area's (Streamlit's default "fit" squeezes it).
+_FIT_WIDTH = alt.AutoSizeParams(type="fit-x", contains="padding")
 
 
 class Bar(BaseModel):
@@ -76,7 +78,9 @@ def votes_chart(bars: Sequence[Bar], *, title: str = "", font_size: int = 14, wi
     )
     height = max(60, (font_size + 16) * max(1, len(bars)))
     summary = "; ".join(f"{short(b.label)}: {b.votes}" for b in bars) or "no candidate actions"
-    return (bars_layer + labels).properties(width=width, height=height, description=f"Dots per action. {summary}")
+    return (bars_layer + labels).properties(
+        width=width, height=height, description=f"Dots per action. {summary}", autosize=_FIT_WIDTH
+    )
 
 
 def vote_rows(bars: Sequence[Bar]) -> pd.DataFrame:
@@ -122,7 +126,9 @@ def rag_chart(counts: Sequence[RagCount], *, width: int | str = "container"):
         ),
     )
     summary = "; ".join(f"{c.date.isoformat()} {c.rag}: {c.actions}" for c in counts if c.actions)
-    return (bars + labels).properties(width=width, height=320, description=f"Actions per RAG status by date. {summary}")
+    return (bars + labels).properties(
+        width=width, height=320, description=f"Actions per RAG status by date. {summary}", autosize=_FIT_WIDTH
+    )
 
 
 def rag_rows(counts: Sequence[RagCount]) -> pd.DataFrame:
