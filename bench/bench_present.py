@@ -58,7 +58,7 @@ def run(participants: int, dots: int, spread: float, postgres: str | None) -> di
         item = fac.snapshot().items[0]
         for n in range(3):  # four candidate actions on the item on the screen
             fac.add_candidate(
-                item.id,
+                item.stored_id,
                 Action(id=f"B{n}", title=f"Bench action {n + 1}", theme="t", action="x", owner="o", timescale="t"),
             )
         candidates = [c.id for c in fac.snapshot().items[0].candidates]

@@ -10,7 +10,7 @@ import pytest
 from docx import Document
 
 from assistant.db import engine_for
-from assistant.models import Action, ActionPlan, PlanChange
+from assistant.models import RAG, Action, ActionPlan, PlanChange
 from assistant.progress import (
     ProgressError,
     ProgressStore,
@@ -24,7 +24,7 @@ from assistant.progress import (
 DAY = dt.date(2026, 1, 10)
 
 
-def plan(*rags: str) -> ActionPlan:
+def plan(*rags: RAG) -> ActionPlan:
     return ActionPlan(
         authority="Testshire",
         quality_statement="Partnerships and communities",
@@ -136,3 +136,13 @@ def test_the_docx_report_has_the_chart_and_its_table(store):
     images = [n for n in zipfile.ZipFile(io.BytesIO(data)).namelist() if n.startswith("word/media/")]
     assert len(images) == 1
     assert zipfile.ZipFile(io.BytesIO(data)).read(images[0])[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.postgres
+def test_updates_and_reports_on_postgres(pg_settings):
+    p = plan("Amber")
+    ProgressStore(engine_for(pg_settings)).record("c", p.actions[0], "Green", "Live", previous_rag="Amber", on=DAY)
+    again = ProgressStore(engine_for(pg_settings))
+    report = again.produce_report("c")
+    assert [(u.rag, u.note, u.on) for u in report.updates] == [("Green", "Live", DAY)]
+    assert again.reports("c")[0].id == report.id

@@ -9,6 +9,12 @@ from assistant.models import Action, ActionPlan
 from assistant.refine import apply_instruction
 
 
+def _action(plan: ActionPlan, action_id: str) -> Action:
+    found = plan.action(action_id)
+    assert found is not None
+    return found
+
+
 def _plan() -> ActionPlan:
     return ActionPlan(
         authority="Testshire",
@@ -33,14 +39,14 @@ def _plan() -> ActionPlan:
 )
 def test_rag_change_with_a_progress_note(instruction, rag, note):
     new, changes = apply_instruction(_plan(), instruction, taxonomy(), playbook())
-    assert new.action("A3").rag == rag
+    assert _action(new, "A3").rag == rag
     assert [(c.field, c.action_id) for c in changes] == [("rag", "A3"), ("progress", "A3")]
     assert changes[1].new == note
 
 
 def test_rag_change_without_a_note_has_no_progress_change():
     new, changes = apply_instruction(_plan(), "mark action 2 amber", taxonomy(), playbook())
-    assert new.action("A2").rag == "Amber" and [c.field for c in changes] == ["rag"]
+    assert _action(new, "A2").rag == "Amber" and [c.field for c in changes] == ["rag"]
 
 
 def test_a_note_does_not_hide_other_edits():
@@ -48,4 +54,4 @@ def test_a_note_does_not_hide_other_edits():
     new, changes = apply_instruction(
         _plan(), "make action 1 owned by the Head of Green - Spaces", taxonomy(), playbook()
     )
-    assert new.action("A1").owner == "Head of Green - Spaces" and [c.field for c in changes] == ["owner"]
+    assert _action(new, "A1").owner == "Head of Green - Spaces" and [c.field for c in changes] == ["owner"]
