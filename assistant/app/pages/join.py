@@ -53,23 +53,15 @@ def _join_form() -> None:
         st.rerun()
 
 
-@st.fragment(run_every=view.LIVE_EVERY_S)
+@st.fragment(run_every=view.TIMER_EVERY_S)
 def _follow(me: Participant, seen: tuple[int, int]) -> None:
-    """Re-render the page when the facilitator moves on or changes the agenda."""
+    """Re-render the page when the facilitator moves on or changes the agenda; tick the countdown meanwhile."""
     try:
         if me.position() != seen:
             st.rerun()
-    except WorkshopError:
-        st.rerun()
-
-
-@st.fragment(run_every=view.TIMER_EVERY_S)
-def _timer(me: Participant) -> None:
-    """The current item's countdown, ticking every second (the facilitator starts and pauses it)."""
-    try:
         item = me.snapshot().current_item()
     except WorkshopError:
-        return
+        st.rerun()
     if item is not None and (item.timer_running or item.timer_elapsed_s):
         clock, status = view.countdown(item)
         st.metric(f"Time box ({status})", clock)
@@ -162,7 +154,6 @@ def _page(me: Participant) -> None:
         st.info("The agenda is empty for now: wait for the facilitator.")
         return
     st.header(f"Item {item.position + 1} of {len(snap.items)}: {escape_markdown(item.title)}")
-    _timer(me)
     view.item_body(item)
     mine = me.my_votes()
     dots_left = snap.dots_per_participant - sum(mine.values())
