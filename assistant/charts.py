@@ -19,11 +19,12 @@ from pydantic import BaseModel
 
 #: One dark blue for single-series bars: white labels inside it read in colour and in greyscale.
 BAR = "#1f4e9c"
-#: RAG colours whose greyscale lightness steps by ~50 (24, 74, 128, 180, 236), drawn in this stack order.
+#: RAG colours whose greyscale lightness steps by 35 or more (30, 71, 113, 156, 191, 236), drawn in this stack order.
 RAG_COLOURS: dict[str, str] = {
-    "Complete": "#1f4e9c",
-    "Green": "#33a02c",
-    "Amber": "#ffb000",
+    "Complete": "#234a8f",
+    "Green": "#2e8b2e",
+    "In progress": "#5fa8d3",
+    "Amber": "#ffbf00",
     "Red": "#8b0000",
     "Not started": "#ececec",
 }

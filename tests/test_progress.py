@@ -120,7 +120,7 @@ def test_a_report_lists_only_what_changed_since_the_previous_one(store):
     assert "Red → Amber" in md and "Recruitment \\| slipped \\*again\\*" in md  # escaped for a table cell
     assert "Amber → Green" not in md.split("## Every action")[0]  # A1 changed before the previous report
     assert "| A1 | Action number 1 | Head | 6 months | Green |" in md and "The dashboard is live (2026-01-10)" in md
-    assert "| Date | Complete | Green | Amber | Red | Not started |" in md
+    assert "| Date | Complete | Green | In progress | Amber | Red | Not started |" in md
 
 
 def test_the_docx_report_has_the_chart_and_its_table(store):

@@ -35,6 +35,7 @@ def _plan() -> ActionPlan:
         ("Mark A3 amber because recruitment slipped.", "Amber", "Recruitment slipped"),
         ("set action 3 to red - funding withdrawn", "Red", "Funding withdrawn"),
         ("mark action 3 complete; signed off by the board", "Complete", "Signed off by the board"),
+        ("mark action 3 in progress: recruitment under way", "In progress", "Recruitment under way"),
     ],
 )
 def test_rag_change_with_a_progress_note(instruction, rag, note):
