@@ -207,7 +207,7 @@ def test_progress_updates_survive_a_restart_and_reach_the_report(tmp_path: Path)
                 page.get_by_test_id("stChatInputTextArea").wait_for(timeout=FIRST_LOAD_MS)  # the app is up
                 _wait_idle(page)
                 page.get_by_role("link", name="Plan").click()
-                chart = page.get_by_test_id("stVegaLiteChart").first
+                chart = page.locator('[data-testid="stVegaLiteChart"][aria-label^="Actions per RAG status"]')
                 chart.wait_for()
                 expect(chart).to_have_attribute("aria-label", re.compile(f"{today.isoformat()} Green: 1"))
                 page.get_by_text("Every update (7)").click()
