@@ -178,7 +178,6 @@ def progress_store() -> ProgressStore:
     return _progress_store(s.database, s)
 
 
-
 # ------------------------------------------------------------------ reports
 
 
