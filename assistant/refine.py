@@ -45,6 +45,7 @@ _ORDINALS = {
 }
 _RAG_WORDS: dict[str, RAG] = {
     "not started": "Not started",
+    "in progress": "In progress",
     "green": "Green",
     "amber": "Amber",
     "red": "Red",
@@ -139,6 +140,7 @@ def apply_instruction(
                 summary=f"added the measure “{measure}” to {action.id}.",
             )
         ]
+    text, note = _split_progress_note(text)
     lower = fold(text).lower()
     action = _target(plan, text, taxonomy)
     if re.match(r"^\s*(?:please\s+)?(remove|delete|drop)\b", lower):
@@ -169,7 +171,8 @@ def apply_instruction(
                 old=str(old),
                 new=str(value),
                 summary=f"{action.id} {_FIELD_NAMES[field]}: {old} → {value}.",
-            )
+            ),
+            *_progress_note(action, note),
         ]
     raise RefineError(
         "I understood which action you mean but not what to change. Try: *make action 2 owned by the Head of "
@@ -207,8 +210,39 @@ def _edits(text: str, lower: str) -> Iterator[tuple[str, str]]:
         yield "priority", "High"
     elif re.match(r"^\s*(?:please\s+)?deprioriti[sz]e\b", lower):
         yield "priority", "Low"
-    elif m := re.search(r"\b(not started|green|amber|red|completed|complete|done)\b", lower):
+    elif m := re.search(r"\b(not started|in progress|green|amber|red|completed|complete|done)\b", lower):
         yield "rag", _RAG_WORDS[m.group(1)]
+
+
+_PROGRESS_NOTE = re.compile(
+    r"^(?P<edit>.*?\b(?:not started|in progress|green|amber|red|completed|complete|done))\s*"
+    r"(?:[:;–—]|\s-\s|,?\s+(?:because|as|since)\b)\s*(?P<note>\S.*)$",
+    re.I | re.S,
+)
+
+
+def _split_progress_note(text: str) -> tuple[str, str]:
+    """Split "mark action 3 green: the dashboard is live" into the edit and the progress note."""
+    m = _PROGRESS_NOTE.match(text)
+    edit = m.group("edit") if m else ""
+    if not m or not _EDIT_START.match(edit) or next(_edits(edit, fold(edit).lower()), ("",))[0] != "rag":
+        return text, ""  # only a RAG change takes a note ("owned by the Head of Green - Spaces" is an owner)
+    return edit, _clean_value(m.group("note"))
+
+
+def _progress_note(action: Action, note: str) -> list[PlanChange]:
+    """A dated progress note goes with a RAG change (``progress.record_plan_change`` stores it)."""
+    if not note:
+        return []
+    return [
+        PlanChange(
+            kind="update",
+            action_id=action.id,
+            field="progress",
+            new=note,
+            summary=f"{action.id} progress note: “{note}”.",
+        )
+    ]
 
 
 def _clean_value(value: str, drop_article: bool = False) -> str:

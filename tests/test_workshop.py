@@ -343,7 +343,7 @@ def test_database_constraints_guard_dots_and_length(store, created):
     """Even code that bypassed the checks could not store a double dot or an over-long idea."""
     from sqlalchemy.exc import IntegrityError
 
-    from assistant.workshop.store import ContributionRow, VoteRow
+    from assistant.workshop.tables import ContributionRow, VoteRow
 
     p, _ = store.join(created.join_code, "Sam")
     snap = store.facilitate(created.facilitator_token).snapshot()

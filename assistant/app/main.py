@@ -35,6 +35,8 @@ def _pages() -> list:
         pages.append(st.Page(PAGES / "workshop.py", title="Workshop", icon=":material/groups:"))
     if (PAGES / "join.py").is_file():
         pages.append(st.Page(PAGES / "join.py", title="Join a workshop", url_path="join", visibility="hidden"))
+    if (PAGES / "present.py").is_file():
+        pages.append(st.Page(PAGES / "present.py", title="Presenter view", url_path="present", visibility="hidden"))
     return pages
 
 
@@ -120,8 +122,11 @@ def _engine_picker() -> None:
 
 pages = _pages()
 join_page = next((p for p in pages if p.url_path == "join"), None)
+present_page = next((p for p in pages if p.url_path == "present"), None)
 if join_page is not None and "join" in st.query_params:
     st.navigation([join_page], position="hidden").run()
+elif present_page is not None and "show" in st.query_params:  # the projector: no sidebar, no other pages
+    st.navigation([present_page], position="hidden").run()
 else:
     state.sync_conversation()
     page = st.navigation(pages)

@@ -7,10 +7,14 @@ conversation and its plan; nothing is created until the user does something.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import streamlit as st
 
 from assistant.chat import Chat
-from assistant.models import ActionPlan, ChatContext, Report
+from assistant.db import engine_for
+from assistant.models import ActionPlan, ChatContext, PlanChange, Report
+from assistant.progress import ProgressStore, record_plan_change
 from assistant.service import Assistant
 from assistant.settings import Settings
 from assistant.store import Conversation, Store
@@ -152,9 +156,26 @@ def plan_version() -> int:
     return versions[0].version if versions else 0
 
 
-def save_plan(new: ActionPlan | None, summary: str) -> None:
-    """Persist a new version of the current conversation's plan (every change is kept)."""
-    store().save_plan(ensure_conversation(), new, summary=summary)
+def save_plan(new: ActionPlan | None, summary: str, changes: Sequence[PlanChange] = ()) -> None:
+    """Persist a new version of the current conversation's plan (every change is kept).
+
+    RAG changes and progress notes are also recorded as dated progress updates.
+    """
+    cid = ensure_conversation()
+    old = store().plan(cid)
+    store().save_plan(cid, new, summary=summary)
+    record_plan_change(progress_store(), cid, old, new, changes)
+
+
+@st.cache_resource(show_spinner=False)
+def _progress_store(database: str, _settings: Settings) -> ProgressStore:
+    return ProgressStore(engine_for(_settings))
+
+
+def progress_store() -> ProgressStore:
+    """Dated progress updates of plans (one store per database per server)."""
+    s = settings()
+    return _progress_store(s.database, s)
 
 
 # ------------------------------------------------------------------ reports

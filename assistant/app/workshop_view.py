@@ -6,21 +6,29 @@ Everything typed by a facilitator or a participant goes through
 
 from __future__ import annotations
 
+import io
 from urllib.parse import urlencode, urlsplit
 
+import segno
 import streamlit as st
 
 from assistant.db import engine_for
 from assistant.settings import Settings
 from assistant.text import escape_markdown
-from assistant.workshop.domain import AgendaItem
+from assistant.workshop.domain import AgendaItem, WorkshopSnapshot, format_join_code
 from assistant.workshop.store import WorkshopStore
 
 JOIN_PARAM = "join"
 PARTICIPANT_PARAM = "p"
 FACILITATOR_PARAM = "facilitator"
+#: The presenter view's parameter: the join code (shown on the projector anyway, so not a secret).
+PRESENT_PARAM = "show"
 #: How often the live views poll the database (seconds).
 LIVE_EVERY_S = 2.0
+#: How often the presenter view polls: a dot reaches the projector within this plus a render (target 2 s).
+PRESENT_EVERY_S = 0.5
+#: How often the participants' countdown ticks.
+TIMER_EVERY_S = 1.0
 
 
 @st.cache_resource(show_spinner=False)
@@ -40,6 +48,30 @@ def link(path: str, **params: str) -> str:
     parts = urlsplit(url)
     base = f"{parts.scheme}://{parts.netloc}/" if parts.scheme and parts.netloc else "/"
     return f"{base}{path}?{urlencode(params)}"
+
+
+def join_link(snap: WorkshopSnapshot) -> str:
+    """The participants' link: the join page with the code filled in."""
+    return link("", **{JOIN_PARAM: format_join_code(snap.join_code)})
+
+
+def qr_png(text: str, scale: int = 10) -> bytes:
+    """A QR code of ``text`` as a PNG (black on white, with the standard quiet zone)."""
+    buf = io.BytesIO()
+    segno.make(text, error="m").save(buf, kind="png", scale=scale, border=4)
+    return buf.getvalue()
+
+
+def countdown(item: AgendaItem) -> tuple[str, str]:
+    """(``mm:ss`` left, or ``-m:ss`` over time; its state in words) for a projector or a phone."""
+    left = item.remaining_s()
+    whole = int(abs(left))
+    text = f"{'-' if left < 0 else ''}{whole // 60}:{whole % 60:02d}"
+    if not (item.timer_running or item.timer_elapsed_s):
+        return text, "not started"
+    if left < 0:
+        return text, "over time"
+    return text, "running" if item.timer_running else "paused"
 
 
 def clock(seconds: float) -> str:

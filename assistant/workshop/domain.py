@@ -82,6 +82,13 @@ class Candidate(BaseModel):
     votes: int = 0
     accepted: bool = False
 
+    @property
+    def stored_id(self) -> int:
+        """The id of a candidate read from the store (drafts have none)."""
+        if self.id is None:
+            raise WorkshopError("This candidate action is not saved yet.")
+        return self.id
+
 
 class AgendaItem(BaseModel):
     """One agenda item: a theme or merged shortfall, its evidence, prompts and candidates."""
@@ -105,6 +112,13 @@ class AgendaItem(BaseModel):
         """Seconds left in the time box (negative when over time)."""
         running = (now or time.time()) - self.timer_started_at if self.timer_started_at else 0.0
         return self.time_box_min * 60 - self.timer_elapsed_s - running
+
+    @property
+    def stored_id(self) -> int:
+        """The id of an item read from the store (drafts have none)."""
+        if self.id is None:
+            raise WorkshopError("This agenda item is not saved yet.")
+        return self.id
 
     @property
     def timer_running(self) -> bool:

@@ -1,4 +1,4 @@
-"""Workshop exports as Markdown: the workshop record and the facilitator pack.
+"""Workshop exports: the workshop record (Markdown and DOCX with the results chart) and the facilitator pack.
 
 Everything a participant or facilitator typed is escaped with
 ``export.escape_markdown`` wherever it is rendered (here and in the pages), so
@@ -8,10 +8,47 @@ people's screens or into the exported record.
 
 from __future__ import annotations
 
+import io
+import re
+
+from docx import Document
+from docx.shared import Cm
+
+from ..charts import Bar, to_png, votes_chart
 from ..export import to_markdown
 from ..models import ActionPlan, Citation
 from ..text import escape_markdown
-from .domain import AgendaItem, WorkshopSnapshot, format_join_code
+from .domain import AgendaItem, Candidate, WorkshopSnapshot, format_join_code
+
+_XML_INVALID = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def candidate_label(c: Candidate) -> str:
+    """A candidate as a chart label: promoted ideas are marked as such."""
+    return f"Idea: {c.action.title}" if c.source == "idea" else c.action.title
+
+
+def vote_bars(ws: WorkshopSnapshot, candidates: list[Candidate] | None = None) -> list[Bar]:
+    """Chart bars for these candidates (default: the whole workshop's), most votes first, ties in agenda order."""
+    items = {it.id: f"{it.position + 1}. {it.title}" for it in ws.items}
+    order = {it.id: it.position for it in ws.items}
+    pool = ws.candidates() if candidates is None else candidates
+    ranked = sorted(pool, key=lambda c: (-c.votes, order.get(c.item_id, 0), c.id or 0))
+    return [Bar(label=candidate_label(c), votes=c.votes, group=items.get(c.item_id, "")) for c in ranked]
+
+
+def results_table(ws: WorkshopSnapshot) -> list[str]:
+    """The ranked results as a Markdown table (the text alternative of the results chart)."""
+    bars = vote_bars(ws)
+    out = ["## Results: dot votes per candidate action", ""]
+    if not bars:
+        return [*out, "_No candidate actions._", ""]
+    out += ["| Rank | Action | Agenda item | Dots |", "| --- | --- | --- | --- |"]
+    out += [
+        f"| {n} | {escape_markdown(b.label)} | {escape_markdown(b.group)} | {b.votes} |"
+        for n, b in enumerate(bars, start=1)
+    ]
+    return [*out, "", f"{ws.total_votes()} dot(s) placed in all.", ""]
 
 
 def _minutes(item: AgendaItem) -> str:
@@ -75,6 +112,8 @@ def facilitator_pack_markdown(ws: WorkshopSnapshot) -> str:
         "",
     ]
     out += _agenda_table(ws)
+    if ws.total_votes():
+        out += results_table(ws)
     for i, it in enumerate(ws.items, 1):
         out += [f"## {i}. {escape_markdown(it.title)} ({_minutes(it)})", ""]
         out += _evidence(it) + _prompts(it)
@@ -118,6 +157,7 @@ def record_markdown(ws: WorkshopSnapshot, *, anonymise: bool | None = None, plan
             tick = " \u2014 **agreed**" if c.accepted else ""
             out.append(f"- {c.votes} dot(s): {escape_markdown(c.action.title)}{tick}")
         out.append("")
+    out += results_table(ws)
     agreed = [c for c in ws.ranked_candidates() if c.accepted]
     out += ["## Agreed actions (ranked by votes)", ""]
     if agreed:
@@ -133,3 +173,76 @@ def record_markdown(ws: WorkshopSnapshot, *, anonymise: bool | None = None, plan
     if plan is not None:
         out += ["---", "", "# Updated improvement plan", "", to_markdown(plan)]
     return "\n".join(out).rstrip() + "\n"
+
+
+def _x(text: str) -> str:
+    return _XML_INVALID.sub("", text)
+
+
+def _table(doc, header: list[str], rows: list[list[str]]) -> None:
+    table = doc.add_table(rows=1, cols=len(header))
+    table.style = "Table Grid"
+    for cell, text in zip(table.rows[0].cells, header, strict=True):
+        cell.text = text
+    for row in rows:
+        for cell, text in zip(table.add_row().cells, row, strict=True):
+            cell.text = _x(text)
+
+
+def record_docx(ws: WorkshopSnapshot, *, anonymise: bool | None = None) -> bytes:
+    """The workshop record as a Word document: agenda, contributions, the results chart and table, agreed actions."""
+    authors = ws.author_labels(anonymise)
+    doc = Document()
+    doc.add_heading(_x(f"{ws.title}: workshop record"), level=0)
+    score = f", score {ws.score}" if ws.score is not None else ""
+    doc.add_paragraph(_x(f"{ws.date.isoformat()} · {ws.authority}, {ws.quality_statement}{score} ({ws.report_id})"))
+    doc.add_paragraph(
+        f"{len(ws.participants)} participant(s) joined ({ws.expected_participants} expected); "
+        f"{ws.total_votes()} dot(s) placed of {ws.dots_per_participant * len(ws.participants)}."
+    )
+    doc.add_heading("Agenda", level=1)
+    _table(doc, ["#", "Item", "Time box"], [[str(n), it.title, _minutes(it)] for n, it in enumerate(ws.items, 1)])
+    bars = vote_bars(ws)
+    doc.add_heading("Results: dot votes per candidate action", level=1)
+    if bars:
+        chart = votes_chart(bars, title="Dot votes per candidate action")
+        doc.add_picture(io.BytesIO(to_png(chart, width=640)), width=Cm(16))
+        doc.add_paragraph("The same results as a table:")
+        _table(
+            doc,
+            ["Rank", "Action", "Agenda item", "Dots"],
+            [[str(n), b.label, b.group, str(b.votes)] for n, b in enumerate(bars, start=1)],
+        )
+    else:
+        doc.add_paragraph("No candidate actions.")
+    for i, it in enumerate(ws.items, 1):
+        doc.add_heading(_x(f"{i}. {it.title}"), level=1)
+        if it.summary:
+            doc.add_paragraph(_x(f"Shortfall: {it.summary}"))
+        for c in it.evidence:
+            mark = "verified" if c.verified else "NOT verified"
+            doc.add_paragraph(_x(f"\u201c{c.quote}\u201d \u2014 {c.passage_id} ({mark})"), style="Intense Quote")
+        ideas = it.open_ideas()
+        doc.add_paragraph("Contributions", style="Heading 3")
+        if not ideas:
+            doc.add_paragraph("None.")
+        for idea in ideas:
+            extra = f" (+{len(idea.merged)} similar)" if idea.merged else ""
+            author = authors.get(idea.participant_id, "?")
+            doc.add_paragraph(_x(f"{idea.text} \u2014 {author}{extra}"), style="List Bullet")
+    agreed = [c for c in ws.ranked_candidates() if c.accepted]
+    doc.add_heading("Agreed actions (ranked by votes)", level=1)
+    if agreed:
+        _table(
+            doc,
+            ["Rank", "Action", "Owner", "Timescale", "Dots"],
+            [
+                [str(n), c.action.title, c.action.owner, c.action.timescale, str(c.votes)]
+                for n, c in enumerate(agreed, 1)
+            ],
+        )
+    else:
+        doc.add_paragraph("No actions agreed yet.")
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()

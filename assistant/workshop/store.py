@@ -1,4 +1,4 @@
-"""Workshop persistence: the tables, the store and the facilitator / participant handles.
+"""Workshop persistence: the store and the facilitator / participant handles (tables in ``tables``).
 
 A facilitator creates a workshop (``WorkshopStore.create``) from an agenda and
 gets a join code for participants and a secret facilitator token. Participants
@@ -21,32 +21,15 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Literal
+from typing import Literal, TypeVar, cast
 
-from sqlalchemy import (
-    JSON,
-    Boolean,
-    CheckConstraint,
-    Date,
-    Engine,
-    Float,
-    ForeignKey,
-    Integer,
-    String,
-    Text,
-    UniqueConstraint,
-    delete,
-    func,
-    select,
-    update,
-)
+from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Session
 
 from ..db import Base
 from ..models import Action, ActionPlan
 from .domain import (
-    JOIN_CODE_LENGTH,
     MAX_CONTRIBUTION_CHARS,
     MAX_DOTS,
     MAX_NAME_CHARS,
@@ -58,6 +41,7 @@ from .domain import (
     AccessDenied,
     AgendaItem,
     Candidate,
+    CandidateSource,
     CreatedWorkshop,
     DotsExhausted,
     Idea,
@@ -70,113 +54,11 @@ from .domain import (
     normalise_join_code,
     shorten,
 )
+from .tables import TABLES, CandidateRow, ContributionRow, ItemRow, ParticipantRow, VoteRow, WorkshopRow
 
 
 def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-# --------------------------------------------------------------------------- tables
-
-
-def _now() -> float:
-    return time.time()
-
-
-class WorkshopRow(Base):
-    __tablename__ = "workshop_workshops"
-    __table_args__ = (CheckConstraint(f"dots_per_participant BETWEEN 1 AND {MAX_DOTS}", name="ck_ws_dots"),)
-
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    title: Mapped[str] = mapped_column(String(MAX_TITLE_CHARS))
-    date: Mapped[dt.date] = mapped_column(Date)
-    expected_participants: Mapped[int] = mapped_column(Integer)
-    dots_per_participant: Mapped[int] = mapped_column(Integer)
-    report_id: Mapped[str] = mapped_column(String(300))
-    authority: Mapped[str] = mapped_column(String(300))
-    quality_statement: Mapped[str] = mapped_column(String(300))
-    score: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    join_code: Mapped[str] = mapped_column(String(JOIN_CODE_LENGTH), unique=True)
-    facilitator_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    joining_open: Mapped[bool] = mapped_column(Boolean, default=True)
-    ended: Mapped[bool] = mapped_column(Boolean, default=False)
-    anonymise: Mapped[bool] = mapped_column(Boolean, default=False)
-    current_position: Mapped[int] = mapped_column(Integer, default=0)
-    version: Mapped[int] = mapped_column(Integer, default=0)
-    base_plan: Mapped[dict | None] = mapped_column(JSON, nullable=True)
-    conversation_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    created_at: Mapped[float] = mapped_column(Float, default=_now)
-
-
-class ItemRow(Base):
-    __tablename__ = "workshop_items"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    workshop_id: Mapped[str] = mapped_column(ForeignKey("workshop_workshops.id"), index=True)
-    position: Mapped[int] = mapped_column(Integer)
-    title: Mapped[str] = mapped_column(String(MAX_TITLE_CHARS))
-    theme: Mapped[str] = mapped_column(String(100), default="")
-    summary: Mapped[str] = mapped_column(Text, default="")
-    shortfall_ids: Mapped[list] = mapped_column(JSON, default=list)
-    time_box_min: Mapped[int] = mapped_column(Integer)
-    evidence: Mapped[list] = mapped_column(JSON, default=list)
-    good_practice: Mapped[list] = mapped_column(JSON, default=list)
-    prompts: Mapped[list] = mapped_column(JSON, default=list)
-    timer_started_at: Mapped[float | None] = mapped_column(Float, nullable=True)
-    timer_elapsed_s: Mapped[float] = mapped_column(Float, default=0.0)
-
-
-class ParticipantRow(Base):
-    __tablename__ = "workshop_participants"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    workshop_id: Mapped[str] = mapped_column(ForeignKey("workshop_workshops.id"), index=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    display_name: Mapped[str] = mapped_column(String(MAX_NAME_CHARS))
-    role: Mapped[str | None] = mapped_column(String(60), nullable=True)
-    joined_at: Mapped[float] = mapped_column(Float, default=_now)
-
-
-class ContributionRow(Base):
-    __tablename__ = "workshop_contributions"
-    __table_args__ = (CheckConstraint(f"length(text) <= {MAX_CONTRIBUTION_CHARS}", name="ck_ws_text_len"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    workshop_id: Mapped[str] = mapped_column(ForeignKey("workshop_workshops.id"), index=True)
-    item_id: Mapped[int] = mapped_column(ForeignKey("workshop_items.id"), index=True)
-    participant_id: Mapped[int] = mapped_column(ForeignKey("workshop_participants.id"))
-    text: Mapped[str] = mapped_column(Text)
-    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("workshop_contributions.id"), nullable=True)
-    created_at: Mapped[float] = mapped_column(Float, default=_now)
-
-
-class CandidateRow(Base):
-    __tablename__ = "workshop_candidates"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    workshop_id: Mapped[str] = mapped_column(ForeignKey("workshop_workshops.id"), index=True)
-    item_id: Mapped[int] = mapped_column(ForeignKey("workshop_items.id"), index=True)
-    source: Mapped[str] = mapped_column(String(20))
-    idea_id: Mapped[int | None] = mapped_column(ForeignKey("workshop_contributions.id"), nullable=True, unique=True)
-    action: Mapped[dict] = mapped_column(JSON)
-    accepted: Mapped[bool] = mapped_column(Boolean, default=False)
-
-
-class VoteRow(Base):
-    """One dot: ``slot`` numbers a participant's dots, so they can never hold more than N."""
-
-    __tablename__ = "workshop_votes"
-    __table_args__ = (
-        UniqueConstraint("participant_id", "slot", name="uq_ws_vote_slot"),
-        CheckConstraint(f"slot BETWEEN 1 AND {MAX_DOTS}", name="ck_ws_vote_slot"),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    workshop_id: Mapped[str] = mapped_column(ForeignKey("workshop_workshops.id"), index=True)
-    participant_id: Mapped[int] = mapped_column(ForeignKey("workshop_participants.id"), index=True)
-    candidate_id: Mapped[int] = mapped_column(ForeignKey("workshop_candidates.id"), index=True)
-    slot: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[float] = mapped_column(Float, default=_now)
 
 
 # --------------------------------------------------------------------------- store
@@ -187,7 +69,7 @@ class WorkshopStore:
 
     def __init__(self, engine: Engine):
         self.engine = engine
-        Base.metadata.create_all(engine, tables=[t.__table__ for t in _TABLES])
+        Base.metadata.create_all(engine, tables=[Base.metadata.tables[t.__tablename__] for t in TABLES])
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -260,6 +142,15 @@ class WorkshopStore:
         if row is None:
             raise AccessDenied("This participant link is not valid. Join again with the workshop code.")
         return Participant(self, row.workshop_id, row.id)
+
+    def presented(self, code: str) -> WorkshopSnapshot:
+        """The workshop for the projector, found by its join code (shown on screen anyway; read-only)."""
+        norm = normalise_join_code(code)
+        with self.transaction() as s:
+            w = s.scalar(select(WorkshopRow).where(WorkshopRow.join_code == norm))
+            if w is None:
+                raise AccessDenied("No workshop has that join code. Open the presenter view from the facilitator page.")
+            return _snapshot(s, w)
 
     def snapshot(self, workshop_id: str) -> WorkshopSnapshot:
         with self.transaction() as s:
@@ -388,9 +279,9 @@ def _snapshot(s: Session, w: WorkshopRow) -> WorkshopSnapshot:
                     Candidate(
                         id=c.id,
                         item_id=c.item_id,
-                        source=c.source,
+                        source=cast(CandidateSource, c.source),
                         idea_id=c.idea_id,
-                        action=c.action,
+                        action=Action.model_validate(c.action),
                         votes=votes.get(c.id, 0),
                         accepted=c.accepted,
                     )
@@ -404,6 +295,10 @@ def _snapshot(s: Session, w: WorkshopRow) -> WorkshopSnapshot:
     )
 
 
+_Owned = TypeVar("_Owned", ItemRow, CandidateRow, ContributionRow)
+_WHAT: dict[type, str] = {ItemRow: "agenda item", CandidateRow: "candidate action", ContributionRow: "idea"}
+
+
 class _Handle:
     def __init__(self, store: WorkshopStore, workshop_id: str):
         self.store = store
@@ -412,22 +307,11 @@ class _Handle:
     def snapshot(self) -> WorkshopSnapshot:
         return self.store.snapshot(self.workshop_id)
 
-    def _item(self, s: Session, item_id: int) -> ItemRow:
-        row = s.get(ItemRow, item_id)
+    def _owned(self, s: Session, row_type: type[_Owned], row_id: int) -> _Owned:
+        """The row of this type and id, refused unless it belongs to this workshop."""
+        row = s.get(row_type, row_id)
         if row is None or row.workshop_id != self.workshop_id:
-            raise WorkshopError(f"There is no agenda item {item_id} in this workshop.")
-        return row
-
-    def _candidate(self, s: Session, candidate_id: int) -> CandidateRow:
-        row = s.get(CandidateRow, candidate_id)
-        if row is None or row.workshop_id != self.workshop_id:
-            raise WorkshopError(f"There is no candidate action {candidate_id} in this workshop.")
-        return row
-
-    def _idea(self, s: Session, idea_id: int) -> ContributionRow:
-        row = s.get(ContributionRow, idea_id)
-        if row is None or row.workshop_id != self.workshop_id:
-            raise WorkshopError(f"There is no idea {idea_id} in this workshop.")
+            raise WorkshopError(f"There is no {_WHAT[row_type]} {row_id} in this workshop.")
         return row
 
 
@@ -456,7 +340,7 @@ class Participant(_Handle):
         body = clean_text(text, MAX_CONTRIBUTION_CHARS, "Your idea")
         with self.store.transaction() as s:
             self._open(s)
-            self._item(s, item_id)
+            self._owned(s, ItemRow, item_id)
             row = ContributionRow(workshop_id=self.workshop_id, item_id=item_id, participant_id=self.id, text=body)
             s.add(row)
             s.flush()
@@ -467,7 +351,7 @@ class Participant(_Handle):
         try:
             with self.store.transaction() as s:
                 w = self._open(s)
-                self._candidate(s, candidate_id)
+                self._owned(s, CandidateRow, candidate_id)
                 used = set(s.scalars(select(VoteRow.slot).where(VoteRow.participant_id == self.id)))
                 free = next((n for n in range(1, w.dots_per_participant + 1) if n not in used), None)
                 if free is None:
@@ -496,8 +380,7 @@ class Participant(_Handle):
                 raise WorkshopError("You have no dot on that action to take back.")
             s.delete(vote)
             s.flush()
-            used = s.scalar(select(func.count()).select_from(VoteRow).where(VoteRow.participant_id == self.id))
-            return w.dots_per_participant - used
+            return w.dots_per_participant - self._dots_used(s)
 
     def my_votes(self) -> dict[int, int]:
         """Dots per candidate id placed by this participant."""
@@ -509,11 +392,15 @@ class Participant(_Handle):
             ).all()
         return dict(rows)
 
+    def _dots_used(self, s: Session) -> int:
+        return s.scalar(select(func.count()).select_from(VoteRow).where(VoteRow.participant_id == self.id)) or 0
+
     def info(self) -> ParticipantInfo:
         with self.store.transaction() as s:
-            row = s.get(ParticipantRow, self.id)
-            used = s.scalar(select(func.count()).select_from(VoteRow).where(VoteRow.participant_id == self.id))
-            return ParticipantInfo(id=row.id, display_name=row.display_name, role=row.role, dots_used=used)
+            row = s.get_one(ParticipantRow, self.id)
+            return ParticipantInfo(
+                id=row.id, display_name=row.display_name, role=row.role, dots_used=self._dots_used(s)
+            )
 
 
 class Facilitator(_Handle):
@@ -615,7 +502,7 @@ class Facilitator(_Handle):
         prompts: list[str] | None = None,
     ) -> None:
         with self._change() as (s, _):
-            row = self._item(s, item_id)
+            row = self._owned(s, ItemRow, item_id)
             if title is not None:
                 row.title = clean_text(title, MAX_TITLE_CHARS, "The item title", single_line=True)
             if summary is not None:
@@ -648,7 +535,7 @@ class Facilitator(_Handle):
     def drop_item(self, item_id: int) -> None:
         """Remove an item with its ideas, candidates and the dots on them (dots go back)."""
         with self._change() as (s, w):
-            self._item(s, item_id)
+            self._owned(s, ItemRow, item_id)
             cands = select(CandidateRow.id).where(CandidateRow.item_id == item_id)
             s.execute(delete(VoteRow).where(VoteRow.candidate_id.in_(cands)))
             s.execute(delete(CandidateRow).where(CandidateRow.item_id == item_id))
@@ -675,20 +562,20 @@ class Facilitator(_Handle):
 
     def start_timer(self, item_id: int, now: float | None = None) -> None:
         with self._change() as (s, _):
-            row = self._item(s, item_id)
+            row = self._owned(s, ItemRow, item_id)
             if row.timer_started_at is None:
                 row.timer_started_at = now or time.time()
 
     def pause_timer(self, item_id: int, now: float | None = None) -> None:
         with self._change() as (s, _):
-            row = self._item(s, item_id)
+            row = self._owned(s, ItemRow, item_id)
             if row.timer_started_at is not None:
                 row.timer_elapsed_s += (now or time.time()) - row.timer_started_at
                 row.timer_started_at = None
 
     def reset_timer(self, item_id: int) -> None:
         with self._change() as (s, _):
-            row = self._item(s, item_id)
+            row = self._owned(s, ItemRow, item_id)
             row.timer_started_at, row.timer_elapsed_s = None, 0.0
 
     # ideas and candidates ---------------------------------------------------
@@ -697,7 +584,7 @@ class Facilitator(_Handle):
         if keep_id == duplicate_id:
             raise WorkshopError("Choose two different ideas to merge.")
         with self._change() as (s, _):
-            keep, dup = self._idea(s, keep_id), self._idea(s, duplicate_id)
+            keep, dup = self._owned(s, ContributionRow, keep_id), self._owned(s, ContributionRow, duplicate_id)
             if keep.item_id != dup.item_id:
                 raise WorkshopError("Only ideas on the same agenda item can be merged.")
             if keep.merged_into_id is not None or dup.merged_into_id is not None:
@@ -718,12 +605,12 @@ class Facilitator(_Handle):
     ) -> int:
         """Turn an idea into a candidate action on its item; returns the candidate id."""
         with self._change() as (s, _):
-            idea = self._idea(s, idea_id)
+            idea = self._owned(s, ContributionRow, idea_id)
             if idea.merged_into_id is not None:
                 raise WorkshopError("That idea was merged into another; promote the one it was merged into.")
             if s.scalar(select(CandidateRow.id).where(CandidateRow.idea_id == idea_id)):
                 raise WorkshopError("That idea is already a candidate action.")
-            item = self._item(s, idea.item_id)
+            item = self._owned(s, ItemRow, idea.item_id)
             action = Action(
                 id=f"W{idea_id}",
                 title=clean_text(
@@ -749,7 +636,7 @@ class Facilitator(_Handle):
 
     def add_candidate(self, item_id: int, action: Action) -> int:
         with self._change() as (s, _):
-            self._item(s, item_id)
+            self._owned(s, ItemRow, item_id)
             row = CandidateRow(
                 workshop_id=self.workshop_id,
                 item_id=item_id,
@@ -770,7 +657,7 @@ class Facilitator(_Handle):
         timescale: str | None = None,
     ) -> None:
         with self._change() as (s, _):
-            row = self._candidate(s, candidate_id)
+            row = self._owned(s, CandidateRow, candidate_id)
             current = Action.model_validate(row.action)
             changes = {
                 k: clean_text(v, MAX_CONTRIBUTION_CHARS, f"The {k}", single_line=k != "action")
@@ -783,12 +670,9 @@ class Facilitator(_Handle):
         """Mark exactly these candidates as accepted into the plan."""
         with self._change() as (s, _):
             for cid in candidate_ids:
-                self._candidate(s, cid)
+                self._owned(s, CandidateRow, cid)
             s.execute(
                 update(CandidateRow)
                 .where(CandidateRow.workshop_id == self.workshop_id)
                 .values(accepted=CandidateRow.id.in_(candidate_ids) if candidate_ids else False)
             )
-
-
-_TABLES = (WorkshopRow, ItemRow, ParticipantRow, ContributionRow, CandidateRow, VoteRow)

@@ -49,7 +49,9 @@ if prompt is not None:
         elif streamed != turn.reply:  # an engine answer replaced by the honest "the reports don't say"
             shown.markdown(turn.reply)
         if turn.plan is not None:
-            state.save_plan(turn.plan, "; ".join(c.summary for c in turn.plan_changes) or "Changed in chat")
+            state.save_plan(
+                turn.plan, "; ".join(c.summary for c in turn.plan_changes) or "Changed in chat", turn.plan_changes
+            )
         reply = store.add_message(cid, "assistant", turn.reply, turn)
         components.render_turn(turn, f"m{reply.position}", show_reply=False)
     if is_new:

@@ -53,14 +53,18 @@ def _join_form() -> None:
         st.rerun()
 
 
-@st.fragment(run_every=view.LIVE_EVERY_S)
+@st.fragment(run_every=view.TIMER_EVERY_S)
 def _follow(me: Participant, seen: tuple[int, int]) -> None:
-    """Re-render the page when the facilitator moves on or changes the agenda."""
+    """Re-render the page when the facilitator moves on or changes the agenda; tick the countdown meanwhile."""
     try:
         if me.position() != seen:
             st.rerun()
+        item = me.snapshot().current_item()
     except WorkshopError:
         st.rerun()
+    if item is not None and (item.timer_running or item.timer_elapsed_s):
+        clock, status = view.countdown(item)
+        st.metric(f"Time box ({status})", clock)
 
 
 def _vote_row(me: Participant, snap: WorkshopSnapshot, mine: dict[int, int], dots_left: int) -> None:
@@ -78,7 +82,7 @@ def _vote_row(me: Participant, snap: WorkshopSnapshot, mine: dict[int, int], dot
         with st.container(border=True):
             st.markdown(f"**{escape_markdown(cand.action.title)}**  \n{escape_markdown(cand.action.action)}")
             cols = st.columns([1, 1, 3])
-            placed = mine.get(cand.id, 0)
+            placed = mine.get(cand.stored_id, 0)
             if cols[0].button(
                 "Add a dot", key=f"vote-{cand.id}", icon=":material/add_circle:", disabled=dots_left <= 0 or snap.ended
             ):
@@ -154,7 +158,7 @@ def _page(me: Participant) -> None:
     mine = me.my_votes()
     dots_left = snap.dots_per_participant - sum(mine.values())
     if not snap.ended:
-        _idea_form(me, item.id)
+        _idea_form(me, item.stored_id)
     own = [i for i in item.ideas if i.participant_id == me.id]
     if own:
         st.markdown("**Your ideas on this item**")

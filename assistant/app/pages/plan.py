@@ -7,7 +7,7 @@ from typing import get_args
 import pandas as pd
 import streamlit as st
 
-from assistant.app import components, state
+from assistant.app import components, progress_view, state
 from assistant.app.peer_picker import peer_picker, peers_for
 from assistant.app.plan_timeline import timeline_chart
 from assistant.export import to_csv, to_docx, to_markdown
@@ -290,6 +290,7 @@ else:
         _plan_on_a_page(plan)
     _editor(plan)
     _exports(plan)
+    progress_view.render(plan)
     st.subheader("Actions")
     for i, action in enumerate(plan.actions):
         with st.expander(f"{action.id}. {escape_markdown(action.title)}"):

@@ -16,6 +16,7 @@ import streamlit as st
 from assistant.app import state
 from assistant.app import workshop_view as view
 from assistant.app.peer_picker import peer_picker, peers_for
+from assistant.charts import vote_rows, votes_chart
 from assistant.models import ActionPlan
 from assistant.peers import PeerError
 from assistant.text import escape_markdown, slugify
@@ -30,7 +31,7 @@ from assistant.workshop.domain import (
     accept_into_plan,
     format_join_code,
 )
-from assistant.workshop.export import facilitator_pack_markdown, record_markdown
+from assistant.workshop.export import facilitator_pack_markdown, record_docx, record_markdown, vote_bars
 from assistant.workshop.store import Facilitator
 
 _FLASH = "ws_fac_flash"
@@ -155,7 +156,13 @@ def _header(fac: Facilitator, snap: WorkshopSnapshot) -> None:
     code = format_join_code(snap.join_code)
     cols = st.columns([3, 4, 2])
     cols[0].metric("Join code", code if snap.joining_open else f"{code} (closed)")
-    cols[1].markdown(f"**Participants join at**  \n`{view.link('', **{view.JOIN_PARAM: code})}`")
+    cols[1].markdown(f"**Participants join at**  \n`{view.join_link(snap)}`")
+    cols[1].link_button(
+        "Open the presenter view (for the projector)",
+        view.link("present", **{view.PRESENT_PARAM: code}),
+        icon=":material/present_to_all:",
+        help="Opens in a new tab: the join code in large type, a QR code, the current item, timer and live votes.",
+    )
     with cols[2]:
         _joined(fac)
     with st.expander("Your secret facilitator link (do not share)"):
@@ -239,7 +246,7 @@ def _merge_promote(fac: Facilitator, snap: WorkshopSnapshot) -> None:
     ideas = item.open_ideas() if item is not None else []
     if item is None or not ideas:
         return
-    label = {i.id: f"#{i.id} {i.text[:80]}" for i in ideas}
+    label: dict[int, str] = {i.id: f"#{i.id} {i.text[:80]}" for i in ideas}
     cols = st.columns(2)
     with cols[0].form(f"merge-{item.id}"):
         st.markdown("**Merge duplicate ideas**")
@@ -251,7 +258,7 @@ def _merge_promote(fac: Facilitator, snap: WorkshopSnapshot) -> None:
             key=f"merge-dup-{item.id}",
             index=min(1, len(label) - 1),
         )
-        if st.form_submit_button("Merge"):
+        if st.form_submit_button("Merge") and keep is not None and dup is not None:
             _do(lambda: fac.merge_ideas(keep, dup), "Ideas merged.")
     open_ideas = [i.id for i in ideas if i.candidate_id is None]
     with cols[1].form(f"promote-{item.id}"):
@@ -260,7 +267,7 @@ def _merge_promote(fac: Facilitator, snap: WorkshopSnapshot) -> None:
         title = st.text_input("Action title (optional)", max_chars=MAX_TITLE_CHARS, key=f"promote-title-{item.id}")
         owner = st.text_input("Owner", value="To be agreed", key=f"promote-owner-{item.id}")
         timescale = st.text_input("Timescale", value="To be agreed", key=f"promote-when-{item.id}")
-        if st.form_submit_button("Promote", disabled=not open_ideas):
+        if st.form_submit_button("Promote", disabled=not open_ideas) and idea is not None:
             _do(
                 lambda: fac.promote_idea(idea, title=title or None, owner=owner, timescale=timescale),
                 "Idea promoted: participants can now vote on it.",
@@ -344,11 +351,20 @@ def _accept(fac: Facilitator, snap: WorkshopSnapshot) -> None:
     state.open_conversation(cid)
 
 
+def _results_chart(snap: WorkshopSnapshot) -> None:
+    bars = vote_bars(snap)
+    st.markdown(f"**Dot votes per candidate action across the workshop** ({snap.total_votes()} placed)")
+    st.altair_chart(votes_chart(bars), width="stretch")
+    with st.expander("The results as a table"):
+        st.dataframe(vote_rows(bars), hide_index=True, width="stretch")
+
+
 def _results_tab(fac: Facilitator, snap: WorkshopSnapshot) -> None:
     ranked = snap.ranked_candidates()
     if not ranked:
         st.info("No candidate actions yet.")
     else:
+        _results_chart(snap)
         titles = {c.id: f"{c.votes} dots · {c.action.title}" for c in ranked if c.id is not None}
         with st.form("agree"):
             st.markdown("**Agree the prioritised actions** (ranked by dot votes)")
@@ -359,7 +375,7 @@ def _results_tab(fac: Facilitator, snap: WorkshopSnapshot) -> None:
                 default=[c.id for c in ranked if c.accepted and c.id is not None],
             )
             owners = {
-                c.id: st.text_input(
+                c.stored_id: st.text_input(
                     f"Owner: {escape_markdown(c.action.title[:60])}", value=c.action.owner, key=f"owner-{c.id}"
                 )
                 for c in ranked
@@ -380,7 +396,7 @@ def _results_tab(fac: Facilitator, snap: WorkshopSnapshot) -> None:
     anonymise = st.toggle("Anonymise contributions in the record", value=snap.anonymise)
     name = slugify(snap.title)
     plan = accept_into_plan(snap, _base_plan(snap)) if any(c.accepted for c in ranked) else None
-    cols = st.columns(2)
+    cols = st.columns(3)
     cols[0].download_button(
         "Download the workshop record (Markdown)",
         record_markdown(snap, anonymise=anonymise, plan=plan),
@@ -389,6 +405,13 @@ def _results_tab(fac: Facilitator, snap: WorkshopSnapshot) -> None:
         icon=":material/download:",
     )
     cols[1].download_button(
+        "Download the workshop record (Word, with the results chart)",
+        lambda: record_docx(snap, anonymise=anonymise),
+        file_name=f"{name}-record.docx",
+        mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        icon=":material/download:",
+    )
+    cols[2].download_button(
         "Download the facilitator pack (Markdown)",
         facilitator_pack_markdown(snap),
         file_name=f"{name}-facilitator-pack.md",
