@@ -357,17 +357,17 @@ def run_eval(
         ok, n = _verified((c for f in rf.findings for c in f.citations), passages)
         counts["verified"] += ok
         counts["verified_of"] += n
-    for entry in gold.good_practice:
-        keys = {s.key for g in gold.reports if g.report == entry.report for s in g.shortfalls}
-        for item in entry.items:
+    for practice in gold.good_practice:
+        keys = {s.key for g in gold.reports if g.report == practice.report for s in g.shortfalls}
+        for item in practice.items:
             if item.shortfall not in keys:
                 result.errors.append(
-                    f"good practice gold: {item.shortfall!r} is not a gold shortfall of {entry.report}"
+                    f"good practice gold: {item.shortfall!r} is not a gold shortfall of {practice.report}"
                 )
             for a in item.cite:
-                passage = passages.get(f"{entry.source}/{a.passage}")
+                passage = passages.get(f"{practice.source}/{a.passage}")
                 if passage is None or not _has(passage.text, a.key):
-                    result.errors.append(f"good practice gold: {a.key!r} is not in {entry.source}/{a.passage}")
+                    result.errors.append(f"good practice gold: {a.key!r} is not in {practice.source}/{a.passage}")
     for plan in plans or []:
         _score_plan(plan, gold, passages, counts, result.good_practice_misses)
         counts["plan_defects"] += len(check_plan(plan))
