@@ -342,3 +342,10 @@ def peer_selection_from_text(
     if region is None and council_type is None:
         return None
     return PeerSelection.build(councils, region=region, council_type=council_type)
+
+
+def names_own_peers(text: str, phrases: PeerPhrases) -> bool:
+    """Whether the question names peers relative to the asker ("our region", "councils like us"),
+    which needs the council the conversation is about."""
+    key = f" {name_key(text)} "
+    return any(_has(key, w) for w in [*phrases.own_region, *phrases.own_type])

@@ -34,9 +34,23 @@ from ..models import (
     PlanChange,
     Report,
 )
+from ..peers import PeerSelection, load_councils, load_peer_phrases, names_own_peers, peer_selection_from_text
 from ..refine import RefineError, apply_instruction, looks_like_edit
 from ..text import escape_markdown, fold, slugify
-from .intents import _ABOUT, _TWO_SIDES, INTENTS, MAX_MESSAGE_CHARS, has_intent, split_parts
+from . import peer_answers
+from .intents import (
+    _ABOUT,
+    _BEST,
+    _COMPARE,
+    _HIGHER,
+    _SCORE,
+    _TWO_SIDES,
+    _WHO_SCORED,
+    INTENTS,
+    MAX_MESSAGE_CHARS,
+    has_intent,
+    split_parts,
+)
 from .rendering import Citations, chunks, first_sentence_quote, renumber_markers
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -45,6 +59,8 @@ if TYPE_CHECKING:  # pragma: no cover
 #: Most sentences quoted in a free answer, and the hybrid score a sentence needs to be quoted.
 MAX_ANSWER_UNITS = 5
 ANSWER_MIN_SCORE = 0.45
+#: Most reports quoted in a list across councils (the rest are listed without a quote).
+MAX_CITED_ROWS = 10
 
 # --------------------------------------------------------------------------- the chat
 
@@ -186,6 +202,13 @@ class Responder:
         self.entities = Entities(self.a.reports(), self.a.taxonomy)
         self.named = self.entities.authorities_in(message)
         self.cites = Citations(self.a.passages)
+        # Peers named in the message ("other London boroughs", "our region"), relative to the own council:
+        # the one the message names, else the conversation's.
+        here = self.context.authority if self.context.authority in self.entities.authorities else None
+        self.own: str | None = self.named[0] if self.named else here
+        phrases = load_peer_phrases(self.a.settings.prompts_dir)
+        self.peers = peer_selection_from_text(message, load_councils(), own=self.own, phrases=phrases)
+        self.needs_own = self.peers is None and self.own is None and names_own_peers(message, phrases)
 
     # ------------------------------------------------------------ routing
 
@@ -218,12 +241,27 @@ class Responder:
     def _route(self) -> ChatTurn | None:
         if looks_like_edit(self.message) and not any(r.recognise(self.text) for r in INTENTS[:2]):
             return self._refine()
+        names_itself = any(r.recognise(self.text) for r in INTENTS[:2])  # help, export
+        if self.needs_own and not names_itself:  # "our region" with no council known yet
+            raise Clarify(self._ask_authority())
+        if self.peers is not None and not names_itself:
+            return self._peer_route(self.peers)
         for rule in INTENTS:
             if rule.recognise(self.text):
                 return getattr(self, f"_{rule.handler}")()
         if _ABOUT.search(self.text) and self.entities.theme(self.message):
             return self._about()
         return None
+
+    def _peer_route(self, peers: PeerSelection) -> ChatTurn:
+        """A question limited to peers: who scored / who is best among them, scores compared, or practice."""
+        if _WHO_SCORED.search(self.text):
+            return self._who_scored()
+        if _BEST.search(self.text):
+            return self._best()
+        if _COMPARE.search(self.text) or _HIGHER.search(self.text) or _SCORE.search(self.text):
+            return peer_answers.peer_scores(self, peers)
+        return peer_answers.peer_practice(self, peers)
 
     def _multi(self, parts: list[str]) -> ChatTurn:
         """Each part of a multi-part question answered in turn, under one reply."""
@@ -357,8 +395,10 @@ class Responder:
         except RefineError as exc:
             return self._refine_with_engine(str(exc))
         lines = [f"Done: {escape_markdown(c.summary)}" for c in changes]
-        for c in changes:
-            action = plan.action(c.action_id) if c.action_id and c.kind != "remove" else None
+        # One card per action changed, however many changes it had (a RAG and a note are two changes).
+        changed = dict.fromkeys(c.action_id for c in changes if c.action_id and c.kind != "remove")
+        for action_id in changed:
+            action = plan.action(action_id) if action_id else None
             if action:
                 lines += ["", self._action_md(action)]
         return self._reply("refine", "\n".join(lines), plan=plan, plan_changes=changes)
@@ -572,10 +612,14 @@ class Responder:
     # ------------------------------------------------------------ across councils
 
     def _all_reports(self) -> list[Report]:
-        """Every report, or those of the statement the message names."""
-        reports = self.a.reports()
+        """Every report (the peers' only when the message names peers), or those of the statement it names."""
+        reports = self.a.reports() if self.peers is None else peer_answers.peer_reports(self, self.peers)
         named = [r for r in reports if fold(r.quality_statement).lower() in self.text]
         return named or reports
+
+    def _peers_head(self, reports: list[Report]) -> list[str]:
+        """The "peers used" line when the message names peers (nothing otherwise)."""
+        return [] if self.peers is None else [peer_answers.peers_used(self, self.peers, reports), ""]
 
     def _best(self) -> ChatTurn:
         """ "Which council is best at X": reports ranked by their practice on X (less their shortfalls on it),
@@ -583,6 +627,8 @@ class Responder:
         theme = self.entities.theme(self.message)
         topic = escape_markdown(self._theme_label(theme)) if theme else "this"
         reports = self._all_reports()
+        if not reports and self.peers is not None:
+            return peer_answers.no_peers(self, self.peers, "best")
         if re.search(r"\bbetter\b", self.text) and self.context.authority and not self.named:
             reports = [r for r in reports if r.authority != self.context.authority] or reports
         ranked = []
@@ -594,7 +640,7 @@ class Responder:
             weight = sum(score for score, _ in practice) - 0.3 * len(gaps)
             ranked.append((weight, r.score or 0, r, practice, gaps))
         ranked.sort(key=lambda x: (-x[0], -x[1], x[2].authority))
-        lines = [
+        lines = self._peers_head(reports) + [
             f"**Which council does best on {topic}** (by its practice on it, less its shortfalls, then its score):"
         ]
         for _, _, r, practice, gaps in ranked[:5]:
@@ -605,15 +651,30 @@ class Responder:
         return self._reply("best", "\n".join(lines))
 
     def _who_scored(self) -> ChatTurn:
+        """ "Which councils scored 4 on partnerships and communities": the reports with that score (of the
+        statement named, among the peers when named), each with the finding that best shows why."""
         words = {"one": 1, "two": 2, "three": 3, "four": 4}
         m = re.search(r"\b([1-4]|one|two|three|four)\b", self.text)
         wanted = int(words.get(m.group(1), m.group(1))) if m else None
-        found = [r for r in self._all_reports() if r.score == wanted]
+        pool = self._all_reports()
+        if not pool and self.peers is not None:
+            return peer_answers.no_peers(self, self.peers, "who_scored")
+        statements = sorted({r.quality_statement for r in pool})
+        on = f" on {escape_markdown(statements[0])}" if len(statements) == 1 else ""
+        found = sorted((r for r in pool if r.score == wanted), key=lambda r: (r.authority, r.quality_statement))
+        head = self._peers_head(pool)
         if not found:
-            return self._reply("who_scored", f"No report loaded has a score of {wanted}.")
-        lines = [f"**{len(found)} report(s) scored {wanted}:**"] + [
-            f"- {self._report_name(r)}: {escape_markdown(r.label or '')}" for r in found
-        ]
+            return self._reply(
+                "who_scored", "\n".join(head + [f"None of the {len(pool)} reports loaded{on} has a score of {wanted}."])
+            )
+        kind = "strength" if (wanted or 0) >= 3 else "shortfall"
+        lines = head + [f"**{len(found)} of the {len(pool)} reports{on} scored {wanted}:**"]
+        for n, r in enumerate(found):
+            line = f"- {self._report_name(r)}: {escape_markdown(r.label or '')}"
+            best = next((f for f in self.a.findings(r).findings if f.kind == kind and f.citations), None)
+            if best is not None and n < MAX_CITED_ROWS:
+                line += f". {kind.capitalize()}: {self.cites.quote(best.citations[0])}"
+            lines.append(line)
         return self._reply("who_scored", "\n".join(lines))
 
     def _score(self) -> ChatTurn:
