@@ -51,6 +51,7 @@ from .intents import (
     has_intent,
     split_parts,
 )
+from .words import ChatWords, load_chat_words
 from .rendering import Citations, chunks, first_sentence_quote, renumber_markers
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -61,6 +62,8 @@ MAX_ANSWER_UNITS = 5
 ANSWER_MIN_SCORE = 0.45
 #: Most reports quoted in a list across councils (the rest are listed without a quote).
 MAX_CITED_ROWS = 10
+#: Practice sentences quoted for the council ranked first by "which council is best at X" (the rest get two).
+BEST_QUOTES = 3
 
 # --------------------------------------------------------------------------- the chat
 
@@ -149,6 +152,9 @@ class Chat:
     def engine(self):
         return self.assistant.engine(self.engine_name)
 
+    def words(self) -> ChatWords:
+        return load_chat_words(self.assistant.settings.prompts_dir)
+
     def _turn(self, message: str, intent: Intent, reply: str, context: ChatContext, **kw) -> ChatTurn:
         return ChatTurn(
             message=message,
@@ -165,6 +171,14 @@ def same_action(a: Action, b: Action) -> bool:
     return fold(a.action).lower() == fold(b.action).lower() or (
         bool(a.shortfall_ids) and a.shortfall_ids == b.shortfall_ids and a.theme == b.theme
     )
+
+
+#: Letters a word is cut to for matching shared words ("overseen" and "oversight", "agreement(s)").
+STEM = 5
+
+
+def _stems(words: frozenset[str]) -> frozenset[str]:
+    return frozenset(w[:STEM] for w in words)
 
 
 def _unit_citation(unit) -> Citation:
@@ -633,19 +647,19 @@ class Responder:
             reports = [r for r in reports if r.authority != self.context.authority] or reports
         ranked = []
         for r in reports:
-            practice = self._units_search(self.message, [r], kinds=("practice",), k=2, theme=theme)
+            practice = self._units_search(self.message, [r], kinds=("practice",), k=BEST_QUOTES, theme=theme)
             gaps = (
                 [f for f in self.a.findings(r).findings if f.kind == "shortfall" and f.theme == theme] if theme else []
             )
-            weight = sum(score for score, _ in practice) - 0.3 * len(gaps)
+            weight = sum(score for score, _ in practice[:2]) - 0.3 * len(gaps)
             ranked.append((weight, r.score or 0, r, practice, gaps))
         ranked.sort(key=lambda x: (-x[0], -x[1], x[2].authority))
         lines = self._peers_head(reports) + [
             f"**Which council does best on {topic}** (by its practice on it, less its shortfalls, then its score):"
         ]
-        for _, _, r, practice, gaps in ranked[:5]:
+        for n, (_, _, r, practice, gaps) in enumerate(ranked[:5]):
             lines += ["", f"**{self._report_name(r)}**"]
-            lines += [f"- {self.cites.quote(_unit_citation(u))}" for _, u in practice]
+            lines += [f"- {self.cites.quote(_unit_citation(u))}" for _, u in practice[: BEST_QUOTES if n == 0 else 2]]
             if gaps:
                 lines.append(f"- but {len(gaps)} shortfall(s) on it, e.g. {self.cites.quote(gaps[0].citations[0])}")
         return self._reply("best", "\n".join(lines))
@@ -838,15 +852,18 @@ class Responder:
         theme: str | None = None,
     ) -> list[tuple[float, EvidenceUnit]]:
         """Hybrid sentence retrieval: the index's best passages (dense + BM25), then their sentences
-        ranked by meaning (unit vectors), shared words and theme; at most two per passage."""
+        ranked by meaning (unit vectors), shared words and theme; at most two per passage. A sentence that
+        refers back ("gaps in oversight of these agreements") is also matched by the sentence before it,
+        which names its subject ("There were section 75 agreements ...")."""
         ev = self.a.evidence
         hits = self.a.search(query, k=12, authority=report.authority if report else authority)
         if report is not None:
             hits = [h for h in hits if h.passage.report_id == report.id]
         reports = {r.id: r for r in self.a.reports()}
         qv = ev.embed([query])
-        asked = content_words(query)
+        asked = _stems(content_words(self.entities.strip_authorities(query)))
         scored: list[tuple[float, EvidenceUnit]] = []
+        antecedent: dict[str, EvidenceUnit] = {}  # a sentence that refers back -> the sentence before it
         for rank, h in enumerate(hits):
             r = reports.get(h.passage.report_id)
             if r is None:
@@ -858,20 +875,44 @@ class Responder:
                     continue
                 sim = float(vectors[i] @ qv[0]) if vectors is not None and qv is not None else 0.0
                 words = content_words(u.text)
-                lexical = len(asked & words) / max(1, len(asked))
+                j = self._antecedent(units, i)
+                if j is not None:
+                    words |= content_words(units[j].text)
+                    antecedent[u.id] = units[j]
+                    if vectors is not None and qv is not None:
+                        sim = max(sim, (sim + float(vectors[j] @ qv[0])) / 2)
+                lexical = len(asked & _stems(words)) / max(1, len(asked))
                 score = sim + 0.3 * lexical + 0.1 * (u.themes.get(theme, 0.0) if theme else 0.0) - 0.01 * rank
                 scored.append((score, u))
         scored.sort(key=lambda x: -x[0])
         out: list[tuple[float, EvidenceUnit]] = []
         per_passage: dict[str, int] = {}
         for score, u in scored:
-            if per_passage.get(u.passage_id, 0) >= 2:
+            if per_passage.get(u.passage_id, 0) >= 2 or any(u.id == o.id for _, o in out):
                 continue
             per_passage[u.passage_id] = per_passage.get(u.passage_id, 0) + 1
+            before = antecedent.get(u.id)
+            if before is not None and not any(before.id == o.id for _, o in out):
+                out.append((score, before))  # quoted with the sentence that refers back to it, just before it
             out.append((score, u))
             if len(out) >= k:
                 break
         return out
+
+    def _antecedent(self, units: tuple[EvidenceUnit, ...], i: int) -> int | None:
+        """The earlier sentence that names the subject of ``units[i]`` when it refers back: the nearest one of
+        the same section naming the noun it points to ("these agreements"), or the one before in its paragraph."""
+        words = self.chat.words()
+        refers, noun = words.refers_back(units[i].text)
+        if not refers:
+            return None
+        if noun is None:
+            return i - 1 if i and units[i - 1].passage_id == units[i].passage_id else None
+        earlier = [j for j in range(i - 1, max(-1, i - 1 - words.lookback), -1) if units[j].section == units[i].section]
+        named = [j for j in earlier if noun in content_words(units[j].text)]  # the same word first, then its stem
+        stem = noun.rstrip("s")[:STEM]
+        named += [j for j in earlier if any(w[:STEM] == stem for w in content_words(units[j].text))]
+        return named[0] if named else None
 
     def _nearest_quote(self, passage: Passage) -> str:
         return self.cites.quote(Citation(passage_id=passage.id, quote=first_sentence_quote(passage, self.message)))
