@@ -231,3 +231,22 @@ def test_an_authority_with_several_statements_is_asked_which(tmp_path):
     assert all(c.passage_id.startswith("county-durham/safeguarding/") for c in turn.citations)
     turn = chat.respond("What are Durham's partnerships shortfalls?", None, turn.context)
     assert turn.context.report_id == "county-durham/partnerships-and-communities"
+
+
+def test_two_changes_to_one_action_show_one_card(chat):
+    """A RAG and a progress note are two plan changes to the same action: the reply shows its card once."""
+    turn = chat.respond("Draft the whole plan for Gloucestershire")
+    turn = chat.respond("mark action 3 green: the dashboard is live", turn.plan, turn.context)
+    assert turn.intent == "refine" and len(turn.plan_changes) == 2
+    assert {c.action_id for c in turn.plan_changes} == {"A3"}
+    assert turn.reply.count("**A3. ") == 1
+    assert turn.plan.action("A3").rag == "Green"
+
+
+def test_a_sentence_that_refers_back_is_found_with_its_subject(chat, assistant):
+    """ "gaps in strategic oversight of these agreements" answers a question about section 75 agreements,
+    quoted after the sentence that names them."""
+    turn = chat.respond("How are section 75 agreements overseen in Gloucestershire?")
+    quotes = [c.quote for c in turn.citations]
+    gap = next(i for i, q in enumerate(quotes) if "gaps in strategic oversight of these agreements" in q)
+    assert any("agreement" in q for q in quotes[:gap]), quotes

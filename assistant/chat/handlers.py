@@ -51,8 +51,8 @@ from .intents import (
     has_intent,
     split_parts,
 )
-from .words import ChatWords, load_chat_words
 from .rendering import Citations, chunks, first_sentence_quote, renumber_markers
+from .words import ChatWords, load_chat_words
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..service import Assistant

@@ -36,7 +36,8 @@ _TWO_SIDES = re.compile(r"\b(both|two|all|each|every)\b.{0,20}\b(authorit|counci
 
 
 _BEST = re.compile(
-    r"\b(which|what|who)\b.{0,30}\b(councils?|authorit\w*|las?|areas?)\b.{0,40}\b(best|better|strongest|leads?|good at)\b"
+    r"\b(which|what|who)\b.{0,30}\b(councils?|authorit\w*|las?|areas?)\b.{0,40}"
+    r"\b(best|better|strongest|leads?|good at)\b"
     r"|\bwho\b.{0,20}\b(does|did|is|are|was)\b.{0,30}\b(best|better)\b"
 )
 _WHO_SCORED = re.compile(r"\b(who|which)\b.{0,40}\b(scored?|rated|got)\b.{0,20}\b([1-4]|one|two|three|four)\b")

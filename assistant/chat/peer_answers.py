@@ -106,15 +106,17 @@ def peer_scores(r: Responder, peers: PeerSelection) -> ChatTurn:
     if not found:
         turn = no_peers(r, peers, "compare")
         if mine:
-            own = "; ".join(f"{r._report_name(x)}" for x in mine[:3])
-            turn = turn.model_copy(update={"reply": f"Your score: {own}.\n\n{turn.reply}"})
+            scores = "; ".join(f"{r._report_name(x)}" for x in mine[:3])
+            turn = turn.model_copy(update={"reply": f"Your score: {scores}.\n\n{turn.reply}"})
         return turn
     theme = r.entities.theme(r.message)
     lines = [peers_used(r, peers, found)]
     if not mine:
         lines += ["", "| Council | Quality statement | Score |", "|---|---|---|"]
         for x in sorted(found, key=lambda x: (-(x.score or 0), x.authority))[:MAX_SCORE_ROWS]:
-            lines.append(f"| {escape_markdown(x.authority)} | {escape_markdown(x.quality_statement)} | {x.score or '—'} |")
+            lines.append(
+                f"| {escape_markdown(x.authority)} | {escape_markdown(x.quality_statement)} | {x.score or '—'} |"
+            )
         return r._reply("compare", "\n".join(lines))
     for own in mine[:3]:
         same = sorted(
@@ -135,7 +137,11 @@ def peer_scores(r: Responder, peers: PeerSelection) -> ChatTurn:
 
 def _score_table(own: Report, same: list[Report]) -> list[str]:
     scores = [x.score for x in same if x.score]
-    rows = ["| Council | Score |", "|---|---|", f"| **{escape_markdown(own.authority)}** (you) | **{own.score or '—'}** |"]
+    rows = [
+        "| Council | Score |",
+        "|---|---|",
+        f"| **{escape_markdown(own.authority)}** (you) | **{own.score or '—'}** |",
+    ]
     rows += [f"| {escape_markdown(x.authority)} | {x.score or '—'} |" for x in same[:MAX_SCORE_ROWS]]
     if len(same) > MAX_SCORE_ROWS:
         rows.append(f"| … and {len(same) - MAX_SCORE_ROWS} more | |")

@@ -29,9 +29,10 @@ class ChatWords(BaseModel):
         opening = _WORD.findall(sentence.lower())[: self.refers_back_window]
         text = " ".join(opening)
         for phrase in self.determiners:
-            m = re.search(rf"\b{re.escape(phrase)} ([a-z0-9']+)", text)
-            if m and len(m.group(1)) >= MIN_NOUN and m.group(1) not in self.pronouns:
-                return True, m.group(1)
+            m = re.search(rf"\b{re.escape(phrase)}\b(?: ([a-z0-9']+))?", text)
+            if m:  # "these agreements" names a noun; "about this was" points at the sentence before
+                noun = m.group(1)
+                return True, noun if noun and len(noun) >= MIN_NOUN and noun not in self.pronouns else None
         if any(re.search(rf"\b{re.escape(p)}\b", text) for p in self.pronouns):
             return True, None
         return False, None
