@@ -158,3 +158,20 @@ def test_engine_picker_and_openai_fallbacks(app_settings, fake_openai, monkeypat
     revised = store(app_settings).plan(conversation_id(at))
     assert revised.actions[0].action.endswith("Report quarterly.") and revised.actions[1:] == plan.actions[1:]
     assert "engine revised the plan" in texts(at)
+
+
+def test_a_rag_change_with_a_note_shows_the_action_card_once(app_settings):
+    at = new_app()
+    ask(at, "Draft the whole plan for Gloucestershire")
+    ask(at, "mark action 3 green: the dashboard is live")
+    last = at.chat_message[-1]
+    shown = "\n".join(m.value for m in last.markdown)
+    assert "Done: A3 RAG status" in shown and "progress note" in shown
+    assert shown.count("**A3. ") == 1, shown
+    assert store(app_settings).plan(conversation_id(at)).action("A3").rag == "Green"
+
+
+def test_peers_question_says_which_peers_were_used(app_settings):
+    at = new_app()
+    ask(at, "What do other London boroughs do about data sharing for Gloucestershire?")
+    assert "None of the 2 reports loaded" in texts(at) and "London boroughs" in texts(at)
