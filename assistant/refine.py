@@ -131,39 +131,39 @@ def apply_instruction(
         action = _target(plan, m.group("ref"), taxonomy)
         measure = _clean_value(m.group("v"))
         action.measures.append(measure)
-        return plan, [
-            PlanChange(
-                kind="update",
-                action_id=action.id,
-                field="measures",
-                new=measure,
-                summary=f"added the measure “{measure}” to {action.id}.",
-            )
-        ]
+        return plan, [_added(action, "measures", measure, f"added the measure “{measure}” to {action.id}.")]
     text, note = _split_progress_note(text)
     lower = fold(text).lower()
     action = _target(plan, text, taxonomy)
     if re.match(r"^\s*(?:please\s+)?(remove|delete|drop)\b", lower):
-        plan.actions.remove(action)
-        old_id = action.id
-        plan.renumber()
-        renumbered = (
-            f" The remaining {len(plan.actions)} actions are renumbered A1–A{len(plan.actions)}."
-            if plan.actions
-            else ""
-        )
-        return plan, [
-            PlanChange(
-                kind="remove",
-                action_id=old_id,
-                old=action.title,
-                summary=f"removed {old_id} “{action.title}”.{renumbered}",
-            )
-        ]
+        return plan, [_remove(plan, action)]
+    return plan, _edit_action(action, text, lower, note)
+
+
+def _added(action: Action, field: str, value: str, summary: str) -> PlanChange:
+    """A change that adds ``value`` to the action's ``field`` (a measure, a progress note)."""
+    return PlanChange(kind="update", action_id=action.id, field=field, new=value, summary=summary)
+
+
+def _remove(plan: ActionPlan, action: Action) -> PlanChange:
+    """Remove ``action`` and renumber the rest."""
+    plan.actions.remove(action)
+    old_id = action.id
+    plan.renumber()
+    renumbered = (
+        f" The remaining {len(plan.actions)} actions are renumbered A1–A{len(plan.actions)}." if plan.actions else ""
+    )
+    return PlanChange(
+        kind="remove", action_id=old_id, old=action.title, summary=f"removed {old_id} “{action.title}”.{renumbered}"
+    )
+
+
+def _edit_action(action: Action, text: str, lower: str, note: str) -> list[PlanChange]:
+    """The first field edit the instruction asks for (with its progress note), or a ``RefineError``."""
     for field, value in _edits(text, lower):
         old = getattr(action, field)
         setattr(action, field, value)
-        return plan, [
+        return [
             PlanChange(
                 kind="update",
                 action_id=action.id,
@@ -232,17 +232,7 @@ def _split_progress_note(text: str) -> tuple[str, str]:
 
 def _progress_note(action: Action, note: str) -> list[PlanChange]:
     """A dated progress note goes with a RAG change (``progress.record_plan_change`` stores it)."""
-    if not note:
-        return []
-    return [
-        PlanChange(
-            kind="update",
-            action_id=action.id,
-            field="progress",
-            new=note,
-            summary=f"{action.id} progress note: “{note}”.",
-        )
-    ]
+    return [_added(action, "progress", note, f"{action.id} progress note: “{note}”.")] if note else []
 
 
 def _clean_value(value: str, drop_article: bool = False) -> str:
