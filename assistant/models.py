@@ -7,7 +7,7 @@ Every stage takes and returns these; JSON output of the CLI is their
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Literal, TypedDict
 
 from pydantic import BaseModel, Field
 
@@ -45,6 +45,15 @@ class Passage(BaseModel):
         return [self.text[s.start : s.end] for s in self.sentences]
 
 
+class ReportRef(TypedDict):
+    """Which report a plan, its findings or a workshop is about (``Report.ref()``)."""
+
+    report_id: str
+    authority: str
+    quality_statement: str
+    score: int | None
+
+
 class Report(BaseModel):
     """One quality-statement section of a CQC local authority assessment."""
 
@@ -64,6 +73,12 @@ class Report(BaseModel):
     )
     content_hash: str
     passages: list[Passage] = Field(default_factory=list)
+
+    def ref(self) -> ReportRef:
+        """The fields a plan, its findings or a workshop copy from the report they are about."""
+        return ReportRef(
+            report_id=self.id, authority=self.authority, quality_statement=self.quality_statement, score=self.score
+        )
 
     @property
     def file(self) -> str:

@@ -149,10 +149,7 @@ def draft_plan(
     cues = cues or load_initiative_cues()
     start = start or date.today()
     plan = ActionPlan(
-        authority=report.authority,
-        quality_statement=report.quality_statement,
-        score=report.score,
-        report_id=report.id,
+        **report.ref(),
         engine="builtin",
         start_date=start,
         lead_member=config.governance.lead_member,

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
+from typing import TypeVar
 
 from .entities import WORD
 from .models import RAG, Action, ActionPlan, PlanChange, Priority, Workstream, format_date
@@ -19,6 +20,8 @@ from .playbook import Playbook
 from .schedule import reschedule
 from .text import fold
 from .themes import Taxonomy
+
+_T = TypeVar("_T", Action, Workstream)
 
 
 class RefineError(ValueError):
@@ -251,11 +254,7 @@ def _target(plan: ActionPlan, text: str, taxonomy: Taxonomy) -> Action:
     if not plan.actions:
         raise RefineError("The plan has no actions yet.")
     ids = ", ".join(a.id for a in plan.actions)
-    if m := _ACTION_REF.search(text):
-        n = int(m.group(1) or m.group(2))
-        action = plan.action(f"A{n}")
-        if action is None:
-            raise RefineError(f"There is no action {n}; the plan has {ids}.")
+    if action := _numbered(_ACTION_REF, text, plan.action, "action", ids):
         return action
     lower = fold(text).lower()
     if m := re.search(r"\b(" + "|".join(_ORDINALS) + r"|last)\s+action\b", lower):
@@ -271,6 +270,17 @@ def _target(plan: ActionPlan, text: str, taxonomy: Taxonomy) -> Action:
     raise RefineError(
         f"Which action? Say *action 2* (the plan has {ids}) or name its theme, e.g. *the co-production action*."
     )
+
+
+def _numbered(ref: re.Pattern[str], text: str, lookup: Callable[[str], _T | None], noun: str, ids: str) -> _T | None:
+    """The action (A2) or workstream (W2) that ``text`` names by number, None when it names none by number."""
+    if not (m := ref.search(text)):
+        return None
+    n = int(m.group(1) or m.group(2))
+    found = lookup(f"{noun[0].upper()}{n}")
+    if found is None:
+        raise RefineError(f"There is no {noun} {n}; the plan has {ids}.")
+    return found
 
 
 def _nth(plan: ActionPlan, n: int, ids: str) -> Action:
@@ -345,11 +355,7 @@ def _workstream_target(plan: ActionPlan, text: str, taxonomy: Taxonomy) -> Works
     if not plan.workstreams:
         raise RefineError("This plan has no workstreams; refer to an action instead (e.g. *action 2*).")
     ids = ", ".join(f"{w.id} {w.title}" for w in plan.workstreams)
-    if m := _WORKSTREAM_REF.search(text):
-        n = int(m.group(1) or m.group(2))
-        w = plan.workstream(f"W{n}")
-        if w is None:
-            raise RefineError(f"There is no workstream {n}; the plan has {ids}.")
+    if w := _numbered(_WORKSTREAM_REF, text, plan.workstream, "workstream", ids):
         return w
     m = re.search(r"((?:[\w'-]+\s+){1,4})workstream\b", fold(text).lower())
     words = ""

@@ -149,10 +149,7 @@ def _create(
             date=settings.date,
             expected_participants=settings.expected,
             dots_per_participant=settings.dots,
-            report_id=report.id,
-            authority=report.authority,
-            quality_statement=report.quality_statement,
-            score=report.score,
+            **report.ref(),
             items=items,
             base_plan=plan,
             conversation_id=conversation_id,
@@ -352,16 +349,7 @@ def _agenda_tab(fac: Facilitator, snap: WorkshopSnapshot) -> None:
 
 def _base_plan(snap: WorkshopSnapshot) -> ActionPlan:
     plan = state.store().plan(snap.conversation_id) if snap.conversation_id else None
-    return (
-        plan
-        or snap.base_plan
-        or ActionPlan(
-            authority=snap.authority,
-            quality_statement=snap.quality_statement,
-            score=snap.score,
-            report_id=snap.report_id,
-        )
-    )
+    return plan or snap.base_plan or ActionPlan(**snap.report_ref())
 
 
 def _accept(fac: Facilitator, snap: WorkshopSnapshot) -> None:
