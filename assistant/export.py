@@ -222,15 +222,7 @@ def _workstream_markdown(plan: ActionPlan, w: Workstream) -> list[str]:
 def _governance_markdown(g: Governance) -> list[str]:
     esc = escape_markdown
     lines = ["## Governance", ""]
-    lines += [
-        f"- **Lead member:** {esc(g.lead_member)}",
-        f"- **Senior responsible officer:** {esc(g.senior_owner)}",
-        f"- **Approval:** {esc(g.approval)}",
-        f"- **Scrutiny:** {esc(g.scrutiny)}",
-        f"- **Health and wellbeing board:** {esc(g.health_and_wellbeing_board)}",
-        f"- **Delivery group:** {esc(g.delivery_group)}",
-        "- **Reporting cadence:**",
-    ]
+    lines += [f"- **{label}:** {esc(text)}" for label, text in g.roles()] + ["- **Reporting cadence:**"]
     lines += [f"  - {esc(c)}" for c in g.cadence]
     return lines + [""]
 
@@ -473,15 +465,8 @@ def _workstreams_docx(doc, plan: ActionPlan, sources: _Sources, taxonomy: Taxono
     if plan.governance:
         g = plan.governance
         doc.add_heading("Governance", level=1)
-        for label, text in (
-            ("Lead member: ", g.lead_member),
-            ("Senior responsible officer: ", g.senior_owner),
-            ("Approval: ", g.approval),
-            ("Scrutiny: ", g.scrutiny),
-            ("Health and wellbeing board: ", g.health_and_wellbeing_board),
-            ("Delivery group: ", g.delivery_group),
-        ):
-            _labelled(doc, label, text)
+        for label, text in g.roles():
+            _labelled(doc, f"{label}: ", text)
         for c in g.cadence:
             doc.add_paragraph(_x(c), style="List Bullet")
 

@@ -256,6 +256,17 @@ class Governance(BaseModel):
     delivery_group: str
     cadence: list[str] = Field(default_factory=list)
 
+    def roles(self) -> list[tuple[str, str]]:
+        """(label, who) for each role and body, in the order a plan shows them (the cadence apart)."""
+        return [
+            ("Lead member", self.lead_member),
+            ("Senior responsible officer", self.senior_owner),
+            ("Approval", self.approval),
+            ("Scrutiny", self.scrutiny),
+            ("Health and wellbeing board", self.health_and_wellbeing_board),
+            ("Delivery group", self.delivery_group),
+        ]
+
 
 class TokenUsage(BaseModel):
     prompt_tokens: int = 0

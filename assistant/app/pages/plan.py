@@ -208,15 +208,7 @@ def _plan_on_a_page(plan: ActionPlan) -> None:
             st.markdown(
                 "\n".join(
                     f"- **{label}:** {escape_markdown(text)}"
-                    for label, text in (
-                        ("Lead member", g.lead_member),
-                        ("Senior responsible officer", g.senior_owner),
-                        ("Approval", g.approval),
-                        ("Scrutiny", g.scrutiny),
-                        ("Health and wellbeing board", g.health_and_wellbeing_board),
-                        ("Delivery group", g.delivery_group),
-                        ("Reporting", "; ".join(g.cadence)),
-                    )
+                    for label, text in [*g.roles(), ("Reporting", "; ".join(g.cadence))]
                 )
             )
 
