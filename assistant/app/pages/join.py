@@ -16,7 +16,6 @@ from assistant.workshop.domain import (
     MAX_NAME_CHARS,
     ROLES,
     AccessDenied,
-    AgendaItem,
     WorkshopError,
     WorkshopSnapshot,
     format_join_code,
@@ -55,16 +54,12 @@ def _join_form() -> None:
 
 
 @st.fragment(run_every=view.TIMER_EVERY_S)
-def _follow(me: Participant, seen: tuple[int, int], item: AgendaItem | None) -> None:
-    """Re-render the page when the facilitator moves on or changes anything; tick the countdown meanwhile.
-
-    Each tick reads only (position, version), one small query: every facilitator change, the timer's
-    included, bumps the version, so ``item`` (read by the page's run) stays current until the page reruns,
-    and a tick stays well inside its one-second interval on a loaded machine.
-    """
+def _follow(me: Participant, seen: tuple[int, int]) -> None:
+    """Re-render the page when the facilitator moves on or changes the agenda; tick the countdown meanwhile."""
     try:
         if me.position() != seen:
             st.rerun()
+        item = me.snapshot().current_item()
     except WorkshopError:
         st.rerun()
     if item is not None and (item.timer_running or item.timer_elapsed_s):
@@ -151,7 +146,7 @@ def _page(me: Participant) -> None:
         f"{escape_markdown(snap.quality_statement)}"
     )
     _flash()
-    _follow(me, (snap.current_position, snap.version), snap.current_item())
+    _follow(me, (snap.current_position, snap.version))
     if snap.ended:
         st.success("The workshop has ended. Thank you for taking part.")
     item = snap.current_item()
