@@ -357,22 +357,32 @@ def run_eval(
         ok, n = _verified((c for f in rf.findings for c in f.citations), passages)
         counts["verified"] += ok
         counts["verified_of"] += n
+    result.errors += _check_good_practice_gold(gold, passages)
+    for plan in plans or []:
+        _score_plan(plan, gold, passages, counts, result.good_practice_misses)
+        counts["plan_defects"] += len(check_plan(plan))
+    result.metrics = _metrics(counts, gold.thresholds, with_plans=plans is not None)
+    return result
+
+
+def _check_good_practice_gold(gold: Gold, passages: Mapping[str, Passage]) -> list[str]:
+    """Errors in the good-practice gold: a shortfall key not in the findings gold, a key not in its passage."""
+    errors = []
     for practice in gold.good_practice:
         keys = {s.key for g in gold.reports if g.report == practice.report for s in g.shortfalls}
         for item in practice.items:
             if item.shortfall not in keys:
-                result.errors.append(
-                    f"good practice gold: {item.shortfall!r} is not a gold shortfall of {practice.report}"
-                )
+                errors.append(f"good practice gold: {item.shortfall!r} is not a gold shortfall of {practice.report}")
             for a in item.cite:
                 passage = passages.get(f"{practice.source}/{a.passage}")
                 if passage is None or not _has(passage.text, a.key):
-                    result.errors.append(f"good practice gold: {a.key!r} is not in {practice.source}/{a.passage}")
-    for plan in plans or []:
-        _score_plan(plan, gold, passages, counts, result.good_practice_misses)
-        counts["plan_defects"] += len(check_plan(plan))
+                    errors.append(f"good practice gold: {a.key!r} is not in {practice.source}/{a.passage}")
+    return errors
 
-    t = gold.thresholds
+
+def _metrics(counts: Counter[str], t: Thresholds, *, with_plans: bool) -> list[Metric]:
+    """Each metric as hits over total against its threshold (plan metrics only when plans were scored)."""
+    metrics = []
     rows = [
         ("shortfall_recall", "shortfalls_found", "gold_shortfalls", False),
         ("shortfall_precision", "predicted_true", "predicted", False),
@@ -380,18 +390,18 @@ def run_eval(
         ("theme_accuracy", "themes_right", "shortfalls_found", False),
         ("verified_quote_rate", "verified", "verified_of", False),
     ]
-    if plans is not None:
+    if with_plans:
         rows += [
             ("good_practice_precision", "gp_precision", "gp_precision_of", False),
             ("good_practice_recall", "gp_recall", "gp_recall_of", False),
             ("smart_completeness", "smart", "smart_of", False),
             ("duplicate_rate", "duplicate", "duplicate_of", True),
         ]
-    if plans is not None:
-        result.metrics.append(_defects_metric(counts["plan_defects"], t.plan_defects))
+    if with_plans:
+        metrics.append(_defects_metric(counts["plan_defects"], t.plan_defects))
     for name, hits, total, maximum in rows:
         value = counts[hits] / counts[total] if counts[total] else None
-        result.metrics.append(
+        metrics.append(
             Metric(
                 name=name,
                 value=value,
@@ -400,7 +410,7 @@ def run_eval(
                 detail=f"{counts[hits]}/{counts[total]}",
             )
         )
-    return result
+    return metrics
 
 
 def _defects_metric(defects: int, threshold: float) -> Metric:

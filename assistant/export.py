@@ -18,6 +18,10 @@ from docx import Document
 from docx.shared import Inches
 from PIL import Image, ImageDraw, ImageFont
 
+from . import docx_parts
+from .docx_parts import labelled as _labelled
+from .docx_parts import table as _table
+from .docx_parts import xml_safe as _x
 from .models import Action, ActionPlan, Citation, Governance, Passage, ReportFindings, Workstream, format_date
 from .reports import SCORE_LABELS
 from .text import escape_markdown
@@ -52,7 +56,6 @@ CSV_COLUMNS = [
 ]
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_XML_INVALID = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 # --------------------------------------------------------------------------- escaping
@@ -219,15 +222,7 @@ def _workstream_markdown(plan: ActionPlan, w: Workstream) -> list[str]:
 def _governance_markdown(g: Governance) -> list[str]:
     esc = escape_markdown
     lines = ["## Governance", ""]
-    lines += [
-        f"- **Lead member:** {esc(g.lead_member)}",
-        f"- **Senior responsible officer:** {esc(g.senior_owner)}",
-        f"- **Approval:** {esc(g.approval)}",
-        f"- **Scrutiny:** {esc(g.scrutiny)}",
-        f"- **Health and wellbeing board:** {esc(g.health_and_wellbeing_board)}",
-        f"- **Delivery group:** {esc(g.delivery_group)}",
-        "- **Reporting cadence:**",
-    ]
+    lines += [f"- **{label}:** {esc(text)}" for label, text in g.roles()] + ["- **Reporting cadence:**"]
     lines += [f"  - {esc(c)}" for c in g.cadence]
     return lines + [""]
 
@@ -384,11 +379,6 @@ def to_csv(plan: ActionPlan) -> str:
 # --------------------------------------------------------------------------- DOCX
 
 
-def _x(text: str) -> str:
-    """Text python-docx can store (XML forbids most control characters)."""
-    return _XML_INVALID.sub("", text)
-
-
 def to_docx(
     plan: ActionPlan,
     passages: Mapping[str, Passage] | None = None,
@@ -413,26 +403,7 @@ def to_docx(
     if not plan.actions:
         doc.add_paragraph("No actions: the plan is empty.")
     elif plan.workstreams:
-        doc.add_heading("Plan on a page", level=1)
-        for line in plan.summary:
-            doc.add_paragraph(_x(line))
-        _table(
-            doc,
-            ["Workstream", "Priority", "Lead", "Partner lead", "Actions", "Ends"],
-            [
-                [
-                    f"{w.id}. {w.title}",
-                    w.priority,
-                    w.lead,
-                    w.partner_lead or "—",
-                    ", ".join(w.action_ids),
-                    format_date(w.end) if w.end else "—",
-                ]
-                for w in plan.workstreams
-            ],
-        )
-        doc.add_heading("Timeline", level=1)
-        doc.add_picture(io.BytesIO(timeline_png(plan)), width=Inches(6.5))
+        _plan_on_a_page_docx(doc, plan)
         _workstreams_docx(doc, plan, sources, taxonomy)
     else:
         doc.add_heading("Summary", level=1)
@@ -448,9 +419,30 @@ def to_docx(
         doc.add_heading("Sources", level=1)
         for n, pid in enumerate(sources.ids, start=1):
             doc.add_paragraph(_x(f"[{n}] {sources.describe(pid)}"))
-    buf = io.BytesIO()
-    doc.save(buf)
-    return buf.getvalue()
+    return docx_parts.to_bytes(doc)
+
+
+def _plan_on_a_page_docx(doc, plan: ActionPlan) -> None:
+    doc.add_heading("Plan on a page", level=1)
+    for line in plan.summary:
+        doc.add_paragraph(_x(line))
+    _table(
+        doc,
+        ["Workstream", "Priority", "Lead", "Partner lead", "Actions", "Ends"],
+        [
+            [
+                f"{w.id}. {w.title}",
+                w.priority,
+                w.lead,
+                w.partner_lead or "—",
+                ", ".join(w.action_ids),
+                format_date(w.end) if w.end else "—",
+            ]
+            for w in plan.workstreams
+        ],
+    )
+    doc.add_heading("Timeline", level=1)
+    doc.add_picture(io.BytesIO(timeline_png(plan)), width=Inches(6.5))
 
 
 def _workstreams_docx(doc, plan: ActionPlan, sources: _Sources, taxonomy: Taxonomy | None) -> None:
@@ -473,38 +465,15 @@ def _workstreams_docx(doc, plan: ActionPlan, sources: _Sources, taxonomy: Taxono
     if plan.governance:
         g = plan.governance
         doc.add_heading("Governance", level=1)
-        for label, text in (
-            ("Lead member: ", g.lead_member),
-            ("Senior responsible officer: ", g.senior_owner),
-            ("Approval: ", g.approval),
-            ("Scrutiny: ", g.scrutiny),
-            ("Health and wellbeing board: ", g.health_and_wellbeing_board),
-            ("Delivery group: ", g.delivery_group),
-        ):
-            _labelled(doc, label, text)
+        for label, text in g.roles():
+            _labelled(doc, f"{label}: ", text)
         for c in g.cadence:
             doc.add_paragraph(_x(c), style="List Bullet")
-
-
-def _table(doc, header: list[str], rows: list[list[str]]) -> None:
-    table = doc.add_table(rows=1, cols=len(header))
-    table.style = "Table Grid"
-    for cell, text in zip(table.rows[0].cells, header, strict=True):
-        cell.text = text
-    for row in rows:
-        for cell, text in zip(table.add_row().cells, row, strict=True):
-            cell.text = _x(text)
 
 
 def _cite_docx(citation: Citation, sources: _Sources) -> str:
     flag = f" {UNVERIFIED}" if not citation.verified else ""
     return _x(f"“{_quote_text(citation)}”{flag} [{sources.number(citation.passage_id)}]")
-
-
-def _labelled(doc, label: str, text: str) -> None:
-    p = doc.add_paragraph()
-    p.add_run(label).bold = True
-    p.add_run(_x(text))
 
 
 def _action_docx(doc, a: Action, sources: _Sources, taxonomy: Taxonomy | None, level: int = 2) -> None:

@@ -7,7 +7,7 @@ Every stage takes and returns these; JSON output of the CLI is their
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Literal, TypedDict
 
 from pydantic import BaseModel, Field
 
@@ -45,6 +45,15 @@ class Passage(BaseModel):
         return [self.text[s.start : s.end] for s in self.sentences]
 
 
+class ReportRef(TypedDict):
+    """Which report a plan, its findings or a workshop is about (``Report.ref()``)."""
+
+    report_id: str
+    authority: str
+    quality_statement: str
+    score: int | None
+
+
 class Report(BaseModel):
     """One quality-statement section of a CQC local authority assessment."""
 
@@ -64,6 +73,12 @@ class Report(BaseModel):
     )
     content_hash: str
     passages: list[Passage] = Field(default_factory=list)
+
+    def ref(self) -> ReportRef:
+        """The fields a plan, its findings or a workshop copy from the report they are about."""
+        return ReportRef(
+            report_id=self.id, authority=self.authority, quality_statement=self.quality_statement, score=self.score
+        )
 
     @property
     def file(self) -> str:
@@ -240,6 +255,17 @@ class Governance(BaseModel):
     health_and_wellbeing_board: str
     delivery_group: str
     cadence: list[str] = Field(default_factory=list)
+
+    def roles(self) -> list[tuple[str, str]]:
+        """(label, who) for each role and body, in the order a plan shows them (the cadence apart)."""
+        return [
+            ("Lead member", self.lead_member),
+            ("Senior responsible officer", self.senior_owner),
+            ("Approval", self.approval),
+            ("Scrutiny", self.scrutiny),
+            ("Health and wellbeing board", self.health_and_wellbeing_board),
+            ("Delivery group", self.delivery_group),
+        ]
 
 
 class TokenUsage(BaseModel):

@@ -12,7 +12,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .datafiles import DataFileError, load_yaml
-from .models import Priority
+from .models import Governance, Priority
 from .settings import PROJECT_ROOT
 
 PLAN_FILE = "plan.yaml"
@@ -118,15 +118,12 @@ class MilestonesConfig(BaseModel):
     review_months_after: int = Field(ge=1, le=24)
 
 
-class GovernanceConfig(BaseModel):
+class GovernanceConfig(Governance):
+    """The plan's governance as ``prompts/plan.yaml`` sets it (``{joint}`` in the board's line is filled per plan);
+    every field, the cadence included, must be given."""
+
     model_config = ConfigDict(extra="forbid")
 
-    lead_member: str
-    senior_owner: str
-    approval: str
-    scrutiny: str
-    health_and_wellbeing_board: str
-    delivery_group: str
     cadence: list[str]
 
 

@@ -65,6 +65,7 @@ class _Item:
     family: str = "default"
     in_progress: bool = False
     recognised: bool = False
+    action: Action | None = None  # the drafted action this item stands for (plans drafted by a model)
 
 
 @dataclass
@@ -91,6 +92,28 @@ class _Drafting:
     initiatives: list[Initiative]
     passages: dict[str, Passage]
     turns: Counter = field(default_factory=Counter)
+
+    @classmethod
+    def of(
+        cls,
+        report: Report,
+        playbook: Playbook,
+        taxonomy: Taxonomy,
+        config: PlanConfig,
+        cues: InitiativeCues,
+        start: date,
+    ) -> _Drafting:
+        """The drafting context of ``report``: its initiatives and passages by id."""
+        return cls(
+            report=report,
+            playbook=playbook,
+            config=config,
+            cues=cues,
+            taxonomy=taxonomy,
+            start=start,
+            initiatives=find_initiatives(report, cues),
+            passages={p.id: p for p in report.passages},
+        )
 
     def turn(self, name: str) -> int:
         """The next alternative of a phrase (each phrase's alternatives are used in turn)."""
@@ -126,10 +149,7 @@ def draft_plan(
     cues = cues or load_initiative_cues()
     start = start or date.today()
     plan = ActionPlan(
-        authority=report.authority,
-        quality_statement=report.quality_statement,
-        score=report.score,
-        report_id=report.id,
+        **report.ref(),
         engine="builtin",
         start_date=start,
         lead_member=config.governance.lead_member,
@@ -141,16 +161,7 @@ def draft_plan(
             playbook.message("no_shortfalls", authority=report.authority, statement=report.quality_statement)
         )
         return plan
-    d = _Drafting(
-        report=report,
-        playbook=playbook,
-        config=config,
-        cues=cues,
-        taxonomy=taxonomy,
-        start=start,
-        initiatives=find_initiatives(report, cues),
-        passages={p.id: p for p in report.passages},
-    )
+    d = _Drafting.of(report, playbook, taxonomy, config, cues, start)
     items = []
     for finding in shortfalls:
         evidence = [c for c in verify_all(finding.citations, d.passages) if c.verified]
@@ -160,24 +171,37 @@ def draft_plan(
         items.append(_item(d, finding, evidence))
     streams = _size(d, _group(d, items), config.workstream_limit(report.score))
     plan.initiatives = d.initiatives
-    built = [_workstream(d, s) for s in streams]
+    _order(plan, [_workstream(d, s) for s in streams])
+    _good_practice(d, plan, others, evidence_base)
+    _finish(plan, config, len(items))
+    return plan
+
+
+def _order(plan: ActionPlan, built: list[tuple[Workstream, list[Action], int]]) -> None:
+    """Workstreams by priority then by where their evidence first appears, numbered W1…, with their actions
+    numbered in that order (``ws.action_ids`` follow the renumbering)."""
     built.sort(key=lambda b: (PRIORITY_RANK[b[0].priority], b[2]))
+    plan.actions, plan.workstreams = [], []
     for n, (ws, actions, _) in enumerate(built, start=1):
         ws.id = f"W{n}"
         for a in actions:
             a.workstream = ws.id
-            a.id = f"{ws.id}.{a.id}"
-        ws.action_ids = [a.id for a in actions]
-        plan.workstreams.append(ws)
         plan.actions += actions
+        plan.workstreams.append(ws)
+    old_ids = [id(a) for a in plan.actions]
     plan.renumber()
+    renamed = dict(zip(old_ids, (a.id for a in plan.actions), strict=True))
+    for ws, actions, _ in built:
+        ws.action_ids = [renamed[id(a)] for a in actions]
     for a in plan.actions:
         a.milestones = [m.model_copy(update={"action_id": a.id}) for m in a.milestones]
-    _good_practice(d, plan, others, evidence_base)
+
+
+def _finish(plan: ActionPlan, config: PlanConfig, shortfalls: int) -> None:
+    """Workstream spans, governance and the plan on a page."""
     span_workstreams(plan)
     plan.governance = governance(plan, config)
-    plan.summary = plan_on_a_page(plan, config, len(items))
-    return plan
+    plan.summary = plan_on_a_page(plan, config, shortfalls)
 
 
 # --------------------------------------------------------------------------- shortfalls
@@ -480,12 +504,17 @@ def repeats_a_word(title: str, playbook: Playbook) -> bool:
 
 def _measures(d: _Drafting, action: Action, lever: Lever, slots: dict[str, str], outcome: str) -> None:
     """Measures with a baseline source and a dated target; deliverables become milestones; a people outcome."""
+    texts = [upper_initial(template.format(**slots)) for template in lever.measures]
+    _set_measures(d, action, texts, lever.months, outcome)
+
+
+def _set_measures(d: _Drafting, action: Action, texts: list[str], months: int, outcome: str) -> None:
+    """Measures with a baseline source and a dated target plus an outcome for people; deliverables among
+    ``texts`` become the action's delivery milestone."""
     m = d.config.measures
-    months = lever.months
     deliverables: list[str] = []
     details: list[MeasureDetail] = []
-    for template in lever.measures:
-        text = upper_initial(template.format(**slots))
+    for text in texts:
         if m.is_deliverable(text):
             deliverables.append(text)
             continue
@@ -499,8 +528,7 @@ def _measures(d: _Drafting, action: Action, lever: Lever, slots: dict[str, str],
             )
         )
     statement = d.report.i_statements[0] if d.report.i_statements else outcome
-    people = people_outcome(statement, d.start, months, d.config, d.turn("people_outcome"))
-    details.append(people)
+    details.append(people_outcome(statement, d.start, months, d.config, d.turn("people_outcome")))
     action.measure_details = details
     action.measures = [x.line() for x in details]
     action.milestones = milestones(
@@ -637,24 +665,24 @@ def structure_plan(
     plan.i_statement = plan.i_statement or (report.i_statements[0] if report.i_statements else None)
     if not plan.actions:
         return plan
-    d = _Drafting(
-        report=report,
-        playbook=playbook,
-        config=config,
-        cues=cues,
-        taxonomy=taxonomy,
-        start=start,
-        initiatives=find_initiatives(report, cues),
-        passages={p.id: p for p in report.passages},
-    )
+    d = _Drafting.of(report, playbook, taxonomy, config, cues, start)
     plan.initiatives = d.initiatives
     titles = list(workstream_titles) + [None] * (len(plan.actions) - len(workstream_titles))
-    items: dict[int, _Item] = {}
+    streams = _model_streams(d, plan, titles)
+    ordered = _size(d, sorted(streams, key=lambda s: s.position), config.workstream_limit(report.score))
+    _order(plan, [_model_workstream(d, s) for s in ordered])
+    _finish(plan, config, len({i for a in plan.actions for i in a.shortfall_ids}))
+    return plan
+
+
+def _model_streams(d: _Drafting, plan: ActionPlan, titles: Sequence[str | None]) -> list[_Stream]:
+    """Each drafted action as a shortfall item (``_Item.action``), grouped by the workstream title the model
+    gave it, else by the family its theme and words point to."""
     streams: dict[str, _Stream] = {}
-    for k, (a, title) in enumerate(zip(plan.actions, titles, strict=True)):
+    for a, title in zip(plan.actions, titles, strict=True):
         finding = Finding(
             id=a.shortfall_ids[0] if a.shortfall_ids else a.id,
-            report_id=report.id,
+            report_id=d.report.id,
             kind="shortfall",
             theme=a.theme,
             summary=a.title,
@@ -662,85 +690,48 @@ def structure_plan(
         )
         item = _item(d, finding, [c for c in a.evidence if c.passage_id in d.passages] or a.evidence)
         a.evidence, a.context = item.evidence, item.context
-        items[k] = item
+        item.action = a
         _group(d, [item])
         key = (title or "").strip() or item.family
         stream = streams.setdefault(key, _Stream(family=item.family))
         stream.items.append(item)
-        stream.titles = [key if key not in config.workstreams else config.workstreams[key].title]
-    ordered = _size(d, sorted(streams.values(), key=lambda s: s.position), config.workstream_limit(report.score))
-    by_item = {id(i): k for k, i in items.items()}
-    built = []
-    for s in ordered:
-        priority, rationale = _priority(d, s.items)
-        family = config.workstreams.get(s.family, config.workstreams["default"])
-        actions = [plan.actions[by_item[id(i)]] for i in s.items]
-        for a in actions:
-            _finish_model_action(d, a, family.outcome, priority)
-        label = theme_label(taxonomy, playbook, actions[0].theme)
-        ws = Workstream(
-            id="W0",
-            title=_stream_title(s, label),
-            themes=list(dict.fromkeys(a.theme for a in actions)),
-            priority=priority,
-            rationale=rationale,
-            recognised=any(i.recognised for i in s.items),
-            shortfall_ids=[i for a in actions for i in a.shortfall_ids],
-            outcome=family.outcome,
-            lead=Counter(a.owner for a in actions).most_common(1)[0][0],
-            partner_lead=next((a.partner_lead for a in actions if a.partner_lead), None),
-            builds_on=list(dict.fromkeys(b for a in actions for b in a.builds_on)),
-            dependencies=list(family.dependencies),
-            risks=list(family.risks),
-            resources=config.language.resources.format(owners=series(list(dict.fromkeys(a.owner for a in actions)))),
-        )
-        built.append((ws, actions, s.position))
-    built.sort(key=lambda b: (PRIORITY_RANK[b[0].priority], b[2]))
-    plan.actions, plan.workstreams = [], []
-    for n, (ws, actions, _) in enumerate(built, start=1):
-        ws.id = f"W{n}"
-        for a in actions:
-            a.workstream = ws.id
-        plan.actions += actions
-        plan.workstreams.append(ws)
-    old_ids = [a.id for a in plan.actions]
-    plan.renumber()
-    renamed = dict(zip(old_ids, (a.id for a in plan.actions), strict=True))
-    for ws, actions, _ in built:
-        ws.action_ids = [renamed.get(a.id, a.id) for a in actions]
-    for a in plan.actions:
-        a.milestones = [m.model_copy(update={"action_id": a.id}) for m in a.milestones]
-    span_workstreams(plan)
-    plan.governance = governance(plan, config)
-    plan.summary = plan_on_a_page(plan, config, len({i for a in plan.actions for i in a.shortfall_ids}))
-    return plan
+        stream.titles = [key if key not in d.config.workstreams else d.config.workstreams[key].title]
+    return list(streams.values())
+
+
+def _model_workstream(d: _Drafting, s: _Stream) -> tuple[Workstream, list[Action], int]:
+    """A workstream of drafted actions: priority by impact, each action finished (``_finish_model_action``)."""
+    config = d.config
+    priority, rationale = _priority(d, s.items)
+    family = config.workstreams.get(s.family, config.workstreams["default"])
+    actions = [i.action for i in s.items if i.action is not None]
+    for a in actions:
+        _finish_model_action(d, a, family.outcome, priority)
+    label = theme_label(d.taxonomy, d.playbook, actions[0].theme)
+    ws = Workstream(
+        id="W0",
+        title=_stream_title(s, label),
+        themes=list(dict.fromkeys(a.theme for a in actions)),
+        priority=priority,
+        rationale=rationale,
+        recognised=any(i.recognised for i in s.items),
+        shortfall_ids=[i for a in actions for i in a.shortfall_ids],
+        outcome=family.outcome,
+        lead=Counter(a.owner for a in actions).most_common(1)[0][0],
+        partner_lead=next((a.partner_lead for a in actions if a.partner_lead), None),
+        builds_on=list(dict.fromkeys(b for a in actions for b in a.builds_on)),
+        dependencies=list(family.dependencies),
+        risks=list(family.risks),
+        resources=config.language.resources.format(owners=series(list(dict.fromkeys(a.owner for a in actions)))),
+    )
+    return ws, actions, s.position
 
 
 def _finish_model_action(d: _Drafting, a: Action, outcome: str, priority: Priority) -> None:
     """A drafted action's measures, milestones, what it builds on and its starting status."""
-    m = d.config.measures
-    months = a.months or months_of(a.timescale) or 6
-    a.months = months
+    a.months = a.months or months_of(a.timescale) or 6
     a.priority = priority
-    deliverables, details = [], []
-    for text in a.measures:
-        if m.is_deliverable(text):
-            deliverables.append(text)
-            continue
-        what, target = _target(text)
-        details.append(
-            MeasureDetail(
-                what=what,
-                baseline=baseline_text(m.source_for(what), d.start, d.config),
-                target=target,
-                target_date=measure_target(d.start, months, d.config),
-            )
-        )
-    statement = d.report.i_statements[0] if d.report.i_statements else outcome
-    details.append(people_outcome(statement, d.start, months, d.config, d.turn("people_outcome")))
-    a.measure_details = details
-    a.measures = [x.line() for x in details]
-    a.milestones = milestones(a, d.start, d.config, deliverables[0].rstrip(".") if deliverables else None, True)
+    _set_measures(d, a, list(a.measures), a.months, outcome)
     text = fold(a.action).lower()
     a.builds_on = [i.name for i in d.initiatives if fold(i.name).lower().strip("‘’") in text]
     if any(i.status == "in progress" for i in d.initiatives if i.name in a.builds_on) and a.rag == "Not started":

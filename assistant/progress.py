@@ -13,25 +13,24 @@ so the report still reads correctly after actions are renamed or renumbered.
 from __future__ import annotations
 
 import datetime as dt
-import io
-import re
 from collections import Counter
 from collections.abc import Sequence
 
 from docx import Document
-from docx.shared import Cm
 from pydantic import BaseModel, Field
 from sqlalchemy import Date, DateTime, Engine, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from . import docx_parts
 from .charts import RAG_COLOURS, RagCount, rag_chart, rag_rows, to_png
 from .db import Base
+from .docx_parts import table
+from .docx_parts import xml_safe as _x
 from .models import RAG, Action, ActionPlan, PlanChange
 from .text import escape_markdown
 
 MAX_NOTE_CHARS = 1000
 RAGS: tuple[str, ...] = RAG.__args__  # type: ignore[attr-defined]
-_XML_INVALID = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 class ProgressError(ValueError):
@@ -343,20 +342,6 @@ def report_markdown(plan: ActionPlan, report: ProgressReport, history: Sequence[
     return "\n".join(out).rstrip() + "\n"
 
 
-def _x(text: str) -> str:
-    return _XML_INVALID.sub("", text)
-
-
-def _docx_table(doc, header: list[str], rows: list[list[str]]) -> None:
-    table = doc.add_table(rows=1, cols=len(header))
-    table.style = "Table Grid"
-    for cell, text in zip(table.rows[0].cells, header, strict=True):
-        cell.text = text
-    for row in rows:
-        for cell, text in zip(table.add_row().cells, row, strict=True):
-            cell.text = _x(text)
-
-
 def report_docx(plan: ActionPlan, report: ProgressReport, history: Sequence[ProgressUpdate]) -> bytes:
     """The progress report as a Word document, with the RAG-over-time chart and its table."""
     counts = _status_counts(plan)
@@ -366,10 +351,10 @@ def report_docx(plan: ActionPlan, report: ProgressReport, history: Sequence[Prog
     doc.add_heading(_x(f"Progress report: {plan.authority}, {plan.quality_statement}"), level=0)
     doc.add_paragraph(_x(f"Date: {_when(report)}. {len(plan.actions)} actions. {_period(report)}"))
     doc.add_heading("Status now", level=1)
-    _docx_table(doc, ["RAG status", "Actions"], [[rag, str(counts[rag])] for rag in RAG_COLOURS])
+    table(doc, ["RAG status", "Actions"], [[rag, str(counts[rag])] for rag in RAG_COLOURS])
     doc.add_heading(f"What changed ({len(report.updates)} update(s))", level=1)
     if report.updates:
-        _docx_table(
+        table(
             doc,
             ["Date", "Action", "RAG", "Note"],
             [[u.on.isoformat(), f"{u.action_id} {u.action_title}", _change(u), u.note or "—"] for u in report.updates],
@@ -377,7 +362,7 @@ def report_docx(plan: ActionPlan, report: ProgressReport, history: Sequence[Prog
     else:
         doc.add_paragraph("No progress updates since the previous report.")
     doc.add_heading("Every action", level=1)
-    _docx_table(
+    table(
         doc,
         ["Id", "Action", "Owner", "Timescale", "RAG", "Latest note"],
         [
@@ -388,12 +373,14 @@ def report_docx(plan: ActionPlan, report: ProgressReport, history: Sequence[Prog
     counts_over_time = rag_over_time(plan, known)
     doc.add_heading("RAG over time", level=1)
     if counts_over_time:
-        doc.add_picture(io.BytesIO(to_png(rag_chart(counts_over_time))), width=Cm(16))
-        doc.add_paragraph("The same figures as a table (actions per RAG status on each update date):")
-        table = rag_rows(counts_over_time)
-        _docx_table(doc, list(table.columns), [[str(v) for v in row] for row in table.itertuples(index=False)])
+        over_time = rag_rows(counts_over_time)
+        docx_parts.chart_with_table(
+            doc,
+            to_png(rag_chart(counts_over_time)),
+            "The same figures as a table (actions per RAG status on each update date):",
+            list(over_time.columns),
+            [[str(v) for v in row] for row in over_time.itertuples(index=False)],
+        )
     else:
         doc.add_paragraph("No dated updates yet.")
-    buf = io.BytesIO()
-    doc.save(buf)
-    return buf.getvalue()
+    return docx_parts.to_bytes(doc)

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
+from typing import TypeVar
 
 from .entities import WORD
 from .models import RAG, Action, ActionPlan, PlanChange, Priority, Workstream, format_date
@@ -19,6 +20,8 @@ from .playbook import Playbook
 from .schedule import reschedule
 from .text import fold
 from .themes import Taxonomy
+
+_T = TypeVar("_T", Action, Workstream)
 
 
 class RefineError(ValueError):
@@ -131,39 +134,39 @@ def apply_instruction(
         action = _target(plan, m.group("ref"), taxonomy)
         measure = _clean_value(m.group("v"))
         action.measures.append(measure)
-        return plan, [
-            PlanChange(
-                kind="update",
-                action_id=action.id,
-                field="measures",
-                new=measure,
-                summary=f"added the measure “{measure}” to {action.id}.",
-            )
-        ]
+        return plan, [_added(action, "measures", measure, f"added the measure “{measure}” to {action.id}.")]
     text, note = _split_progress_note(text)
     lower = fold(text).lower()
     action = _target(plan, text, taxonomy)
     if re.match(r"^\s*(?:please\s+)?(remove|delete|drop)\b", lower):
-        plan.actions.remove(action)
-        old_id = action.id
-        plan.renumber()
-        renumbered = (
-            f" The remaining {len(plan.actions)} actions are renumbered A1–A{len(plan.actions)}."
-            if plan.actions
-            else ""
-        )
-        return plan, [
-            PlanChange(
-                kind="remove",
-                action_id=old_id,
-                old=action.title,
-                summary=f"removed {old_id} “{action.title}”.{renumbered}",
-            )
-        ]
+        return plan, [_remove(plan, action)]
+    return plan, _edit_action(action, text, lower, note)
+
+
+def _added(action: Action, field: str, value: str, summary: str) -> PlanChange:
+    """A change that adds ``value`` to the action's ``field`` (a measure, a progress note)."""
+    return PlanChange(kind="update", action_id=action.id, field=field, new=value, summary=summary)
+
+
+def _remove(plan: ActionPlan, action: Action) -> PlanChange:
+    """Remove ``action`` and renumber the rest."""
+    plan.actions.remove(action)
+    old_id = action.id
+    plan.renumber()
+    renumbered = (
+        f" The remaining {len(plan.actions)} actions are renumbered A1–A{len(plan.actions)}." if plan.actions else ""
+    )
+    return PlanChange(
+        kind="remove", action_id=old_id, old=action.title, summary=f"removed {old_id} “{action.title}”.{renumbered}"
+    )
+
+
+def _edit_action(action: Action, text: str, lower: str, note: str) -> list[PlanChange]:
+    """The first field edit the instruction asks for (with its progress note), or a ``RefineError``."""
     for field, value in _edits(text, lower):
         old = getattr(action, field)
         setattr(action, field, value)
-        return plan, [
+        return [
             PlanChange(
                 kind="update",
                 action_id=action.id,
@@ -232,17 +235,7 @@ def _split_progress_note(text: str) -> tuple[str, str]:
 
 def _progress_note(action: Action, note: str) -> list[PlanChange]:
     """A dated progress note goes with a RAG change (``progress.record_plan_change`` stores it)."""
-    if not note:
-        return []
-    return [
-        PlanChange(
-            kind="update",
-            action_id=action.id,
-            field="progress",
-            new=note,
-            summary=f"{action.id} progress note: “{note}”.",
-        )
-    ]
+    return [_added(action, "progress", note, f"{action.id} progress note: “{note}”.")] if note else []
 
 
 def _clean_value(value: str, drop_article: bool = False) -> str:
@@ -261,11 +254,7 @@ def _target(plan: ActionPlan, text: str, taxonomy: Taxonomy) -> Action:
     if not plan.actions:
         raise RefineError("The plan has no actions yet.")
     ids = ", ".join(a.id for a in plan.actions)
-    if m := _ACTION_REF.search(text):
-        n = int(m.group(1) or m.group(2))
-        action = plan.action(f"A{n}")
-        if action is None:
-            raise RefineError(f"There is no action {n}; the plan has {ids}.")
+    if action := _numbered(_ACTION_REF, text, plan.action, "action", ids):
         return action
     lower = fold(text).lower()
     if m := re.search(r"\b(" + "|".join(_ORDINALS) + r"|last)\s+action\b", lower):
@@ -281,6 +270,17 @@ def _target(plan: ActionPlan, text: str, taxonomy: Taxonomy) -> Action:
     raise RefineError(
         f"Which action? Say *action 2* (the plan has {ids}) or name its theme, e.g. *the co-production action*."
     )
+
+
+def _numbered(ref: re.Pattern[str], text: str, lookup: Callable[[str], _T | None], noun: str, ids: str) -> _T | None:
+    """The action (A2) or workstream (W2) that ``text`` names by number, None when it names none by number."""
+    if not (m := ref.search(text)):
+        return None
+    n = int(m.group(1) or m.group(2))
+    found = lookup(f"{noun[0].upper()}{n}")
+    if found is None:
+        raise RefineError(f"There is no {noun} {n}; the plan has {ids}.")
+    return found
 
 
 def _nth(plan: ActionPlan, n: int, ids: str) -> Action:
@@ -355,11 +355,7 @@ def _workstream_target(plan: ActionPlan, text: str, taxonomy: Taxonomy) -> Works
     if not plan.workstreams:
         raise RefineError("This plan has no workstreams; refer to an action instead (e.g. *action 2*).")
     ids = ", ".join(f"{w.id} {w.title}" for w in plan.workstreams)
-    if m := _WORKSTREAM_REF.search(text):
-        n = int(m.group(1) or m.group(2))
-        w = plan.workstream(f"W{n}")
-        if w is None:
-            raise RefineError(f"There is no workstream {n}; the plan has {ids}.")
+    if w := _numbered(_WORKSTREAM_REF, text, plan.workstream, "workstream", ids):
         return w
     m = re.search(r"((?:[\w'-]+\s+){1,4})workstream\b", fold(text).lower())
     words = ""

@@ -14,7 +14,7 @@ from assistant.models import Citation
 from assistant.phrases import excerpt
 from assistant.plan_checks import check_plan
 from assistant.plan_config import load_plan_config
-from assistant.planner import draft_plan
+from assistant.planner import draft_plan, structure_plan
 from assistant.schedule import add_months, reschedule
 from assistant.text import fold
 
@@ -289,3 +289,19 @@ def test_excerpt_keeps_the_inspectors_words_without_the_lead_in(pb):
                 cut = excerpt(sentence, lexicon).rstrip("…")
                 assert cut and cut in fold(sentence), sentence
                 assert len(cut.split()) <= lexicon.gap_words
+
+
+def test_structure_plan_workstreams_list_their_own_actions_after_reordering():
+    """A model's actions regrouped and renumbered: each workstream's action ids are the actions in it."""
+    for report in seed_reports():
+        tx, pb = taxonomy(), playbook()
+        built = draft_plan(report, find_findings(report, tx), [], pb, tx, start=date(2027, 1, 1))
+        drafted = built.model_copy(deep=True)
+        drafted.workstreams, drafted.actions = [], list(reversed(drafted.actions))
+        titles = [next(w.title for w in built.workstreams if w.id == a.workstream) for a in drafted.actions]
+        for n, a in enumerate(drafted.actions, start=1):
+            a.id, a.workstream = f"A{n}", None
+        plan = structure_plan(drafted, report, pb, tx, workstream_titles=titles, start=date(2027, 1, 1))
+        assert len(plan.workstreams) > 1
+        for w in plan.workstreams:
+            assert w.action_ids == [a.id for a in plan.actions if a.workstream == w.id]

@@ -8,10 +8,13 @@ alternative and labelled, greyscale-safe segments (``charts``).
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 import streamlit as st
 
 from assistant.app import state
+from assistant.app.downloads import download
+from assistant.app.flash import show as show_flash
 from assistant.charts import rag_chart, rag_rows
 from assistant.models import ActionPlan
 from assistant.progress import (
@@ -68,14 +71,6 @@ def _record_form(plan: ActionPlan, cid: str) -> None:
     st.rerun()
 
 
-def _flash() -> None:
-    flash = st.session_state.pop(_FLASH, None)
-    if flash and flash[0] == "error":
-        st.error(flash[1])
-    elif flash:
-        st.toast(flash[1])
-
-
 def _over_time(plan: ActionPlan, updates: list[ProgressUpdate]) -> None:
     counts = rag_over_time(plan, updates)
     if not counts:
@@ -113,22 +108,10 @@ def _report(plan: ActionPlan, cid: str, updates: list[ProgressUpdate]) -> None:
     c2.caption(f"Latest report: {last.created:%Y-%m-%d %H:%M} UTC · {len(last.updates)} update(s), {period}.")
     name = f"progress-report-{slugify(plan.authority)}-{last.created:%Y-%m-%d}"
     d1, d2 = st.columns(2)
-    d1.download_button(
-        "Progress report (Markdown)",
-        lambda: report_markdown(plan, report, updates),
-        file_name=f"{name}.md",
-        mime="text/markdown",
-        icon=":material/download:",
-        key="progress-md",
-    )
-    d2.download_button(
-        "Progress report (Word)",
-        lambda: report_docx(plan, report, updates),
-        file_name=f"{name}.docx",
-        mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        icon=":material/download:",
-        key="progress-docx",
-    )
+    markdown = partial(report_markdown, plan, report, updates)
+    download(d1, "Progress report (Markdown)", markdown, f"{name}.md", key="progress-md")
+    word = partial(report_docx, plan, report, updates)
+    download(d2, "Progress report (Word)", word, f"{name}.docx", key="progress-docx")
 
 
 def render(plan: ActionPlan) -> None:
@@ -137,7 +120,7 @@ def render(plan: ActionPlan) -> None:
     if cid is None or not plan.actions:
         return
     st.subheader("Progress")
-    _flash()
+    show_flash(_FLASH)
     updates = state.progress_store().updates(cid)
     _over_time(plan, updates)
     _record_form(plan, cid)

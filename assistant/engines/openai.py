@@ -230,10 +230,7 @@ def checked_findings(report: Report, out: FindingsOut, taxonomy: Taxonomy) -> Re
             )
         )
     return ReportFindings(
-        report_id=report.id,
-        authority=report.authority,
-        quality_statement=report.quality_statement,
-        score=report.score,
+        **report.ref(),
         findings=findings,
         notes=_removed_note(removed) + notes,
     )
@@ -552,11 +549,4 @@ class OpenAIEngine:
         return f"The model at {self.llm.endpoint} {err.reason}; answered with the built-in engine."
 
     def _empty_plan(self, report: Report, notes: list[str]) -> ActionPlan:
-        return ActionPlan(
-            authority=report.authority,
-            quality_statement=report.quality_statement,
-            score=report.score,
-            report_id=report.id,
-            engine=self.name,
-            notes=notes,
-        )
+        return ActionPlan(**report.ref(), engine=self.name, notes=notes)

@@ -19,7 +19,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from ..models import Action, ActionPlan, Citation, GoodPractice
+from ..models import Action, ActionPlan, Citation, GoodPractice, ReportRef
 
 #: Join codes: no 0/O, 1/I/L, so they can be read out and typed.
 JOIN_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -158,6 +158,15 @@ class WorkshopSnapshot(BaseModel):
     participants: list[ParticipantInfo] = Field(default_factory=list)
     base_plan: ActionPlan | None = None
     conversation_id: str | None = Field(default=None, description="the chat conversation whose plan it updates")
+
+    def report_ref(self) -> ReportRef:
+        """The report this workshop is about, as a plan or findings would name it."""
+        return ReportRef(
+            report_id=self.report_id,
+            authority=self.authority,
+            quality_statement=self.quality_statement,
+            score=self.score,
+        )
 
     def current_item(self) -> AgendaItem | None:
         return self.items[self.current_position] if 0 <= self.current_position < len(self.items) else None

@@ -8,19 +8,16 @@ people's screens or into the exported record.
 
 from __future__ import annotations
 
-import io
-import re
-
 from docx import Document
-from docx.shared import Cm
 
+from .. import docx_parts
 from ..charts import Bar, to_png, votes_chart
+from ..docx_parts import table as _table
+from ..docx_parts import xml_safe as _x
 from ..export import to_markdown
 from ..models import ActionPlan, Citation
 from ..text import escape_markdown
 from .domain import AgendaItem, Candidate, WorkshopSnapshot, format_join_code
-
-_XML_INVALID = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def candidate_label(c: Candidate) -> str:
@@ -175,20 +172,6 @@ def record_markdown(ws: WorkshopSnapshot, *, anonymise: bool | None = None, plan
     return "\n".join(out).rstrip() + "\n"
 
 
-def _x(text: str) -> str:
-    return _XML_INVALID.sub("", text)
-
-
-def _table(doc, header: list[str], rows: list[list[str]]) -> None:
-    table = doc.add_table(rows=1, cols=len(header))
-    table.style = "Table Grid"
-    for cell, text in zip(table.rows[0].cells, header, strict=True):
-        cell.text = text
-    for row in rows:
-        for cell, text in zip(table.add_row().cells, row, strict=True):
-            cell.text = _x(text)
-
-
 def record_docx(ws: WorkshopSnapshot, *, anonymise: bool | None = None) -> bytes:
     """The workshop record as a Word document: agenda, contributions, the results chart and table, agreed actions."""
     authors = ws.author_labels(anonymise)
@@ -206,10 +189,10 @@ def record_docx(ws: WorkshopSnapshot, *, anonymise: bool | None = None) -> bytes
     doc.add_heading("Results: dot votes per candidate action", level=1)
     if bars:
         chart = votes_chart(bars, title="Dot votes per candidate action")
-        doc.add_picture(io.BytesIO(to_png(chart, width=640)), width=Cm(16))
-        doc.add_paragraph("The same results as a table:")
-        _table(
+        docx_parts.chart_with_table(
             doc,
+            to_png(chart, width=640),
+            "The same results as a table:",
             ["Rank", "Action", "Agenda item", "Dots"],
             [[str(n), b.label, b.group, str(b.votes)] for n, b in enumerate(bars, start=1)],
         )
@@ -243,6 +226,4 @@ def record_docx(ws: WorkshopSnapshot, *, anonymise: bool | None = None) -> bytes
         )
     else:
         doc.add_paragraph("No actions agreed yet.")
-    buf = io.BytesIO()
-    doc.save(buf)
-    return buf.getvalue()
+    return docx_parts.to_bytes(doc)

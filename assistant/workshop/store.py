@@ -19,7 +19,7 @@ import hashlib
 import secrets
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Literal, TypeVar, cast
 
@@ -219,26 +219,8 @@ def _snapshot(s: Session, w: WorkshopRow) -> WorkshopSnapshot:
     cands = s.scalars(select(CandidateRow).where(CandidateRow.workshop_id == w.id).order_by(CandidateRow.id)).all()
     votes = _counts(s, VoteRow.candidate_id, w.id)
     used = _counts(s, VoteRow.participant_id, w.id)
-    names = {p.id: p.display_name for p in people}
-    promoted = {c.idea_id: c.id for c in cands if c.idea_id is not None}
-    merged: dict[int, list[int]] = {}
-    for i in ideas:
-        if i.merged_into_id is not None:
-            merged.setdefault(i.merged_into_id, []).append(i.id)
-    idea_views = [
-        Idea(
-            id=i.id,
-            item_id=i.item_id,
-            participant_id=i.participant_id,
-            author=names.get(i.participant_id, "?"),
-            text=i.text,
-            created_at=i.created_at,
-            merged_into=i.merged_into_id,
-            merged=merged.get(i.id, []),
-            candidate_id=promoted.get(i.id),
-        )
-        for i in ideas
-    ]
+    idea_views = _ideas(ideas, {p.id: p.display_name for p in people}, cands)
+    candidates = [_candidate(c, votes.get(c.id, 0)) for c in cands]
     return WorkshopSnapshot(
         id=w.id,
         title=w.title,
@@ -262,36 +244,65 @@ def _snapshot(s: Session, w: WorkshopRow) -> WorkshopSnapshot:
             for p in people
         ],
         items=[
-            AgendaItem(
-                id=it.id,
-                position=it.position,
-                title=it.title,
-                theme=it.theme,
-                summary=it.summary,
-                shortfall_ids=it.shortfall_ids,
-                time_box_min=it.time_box_min,
-                evidence=it.evidence,
-                good_practice=it.good_practice,
-                prompts=it.prompts,
-                timer_started_at=it.timer_started_at,
-                timer_elapsed_s=it.timer_elapsed_s,
-                candidates=[
-                    Candidate(
-                        id=c.id,
-                        item_id=c.item_id,
-                        source=cast(CandidateSource, c.source),
-                        idea_id=c.idea_id,
-                        action=Action.model_validate(c.action),
-                        votes=votes.get(c.id, 0),
-                        accepted=c.accepted,
-                    )
-                    for c in cands
-                    if c.item_id == it.id
-                ],
-                ideas=[i for i in idea_views if i.item_id == it.id],
+            _agenda_item(
+                it, [c for c in candidates if c.item_id == it.id], [i for i in idea_views if i.item_id == it.id]
             )
             for it in items
         ],
+    )
+
+
+def _ideas(ideas: Sequence[ContributionRow], names: dict[int, str], cands: Sequence[CandidateRow]) -> list[Idea]:
+    """Ideas with their author's name, the ideas merged into each, and the candidate each was promoted to."""
+    promoted = {c.idea_id: c.id for c in cands if c.idea_id is not None}
+    merged: dict[int, list[int]] = {}
+    for i in ideas:
+        if i.merged_into_id is not None:
+            merged.setdefault(i.merged_into_id, []).append(i.id)
+    return [
+        Idea(
+            id=i.id,
+            item_id=i.item_id,
+            participant_id=i.participant_id,
+            author=names.get(i.participant_id, "?"),
+            text=i.text,
+            created_at=i.created_at,
+            merged_into=i.merged_into_id,
+            merged=merged.get(i.id, []),
+            candidate_id=promoted.get(i.id),
+        )
+        for i in ideas
+    ]
+
+
+def _candidate(c: CandidateRow, votes: int) -> Candidate:
+    return Candidate(
+        id=c.id,
+        item_id=c.item_id,
+        source=cast(CandidateSource, c.source),
+        idea_id=c.idea_id,
+        action=Action.model_validate(c.action),
+        votes=votes,
+        accepted=c.accepted,
+    )
+
+
+def _agenda_item(it: ItemRow, candidates: list[Candidate], ideas: list[Idea]) -> AgendaItem:
+    return AgendaItem(
+        id=it.id,
+        position=it.position,
+        title=it.title,
+        theme=it.theme,
+        summary=it.summary,
+        shortfall_ids=it.shortfall_ids,
+        time_box_min=it.time_box_min,
+        evidence=it.evidence,
+        good_practice=it.good_practice,
+        prompts=it.prompts,
+        timer_started_at=it.timer_started_at,
+        timer_elapsed_s=it.timer_elapsed_s,
+        candidates=candidates,
+        ideas=ideas,
     )
 
 

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from assistant.app import components, progress_view, state
+from assistant.app.downloads import download
 from assistant.app.peer_picker import peer_picker, peers_for
 from assistant.app.plan_timeline import timeline_chart
 from assistant.export import to_csv, to_docx, to_markdown
@@ -161,30 +162,9 @@ def _exports(plan: ActionPlan) -> None:
     name = f"improvement-plan-{slugify(plan.authority)}"
     passages, taxonomy = state.assistant().passages, state.assistant().taxonomy
     c1, c2, c3 = st.columns(3)
-    c1.download_button(
-        "Markdown",
-        lambda: to_markdown(plan, passages, taxonomy=taxonomy),
-        file_name=f"{name}.md",
-        mime="text/markdown",
-        icon=":material/download:",
-        key="export-md",
-    )
-    c2.download_button(
-        "CSV",
-        lambda: to_csv(plan),
-        file_name=f"{name}.csv",
-        mime="text/csv",
-        icon=":material/download:",
-        key="export-csv",
-    )
-    c3.download_button(
-        "Word (DOCX)",
-        lambda: to_docx(plan, passages, taxonomy=taxonomy),
-        file_name=f"{name}.docx",
-        icon=":material/download:",
-        mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        key="export-docx",
-    )
+    download(c1, "Markdown", lambda: to_markdown(plan, passages, taxonomy=taxonomy), f"{name}.md", key="export-md")
+    download(c2, "CSV", lambda: to_csv(plan), f"{name}.csv", key="export-csv")
+    download(c3, "Word (DOCX)", lambda: to_docx(plan, passages, taxonomy=taxonomy), f"{name}.docx", key="export-docx")
 
 
 def _plan_on_a_page(plan: ActionPlan) -> None:
@@ -228,15 +208,7 @@ def _plan_on_a_page(plan: ActionPlan) -> None:
             st.markdown(
                 "\n".join(
                     f"- **{label}:** {escape_markdown(text)}"
-                    for label, text in (
-                        ("Lead member", g.lead_member),
-                        ("Senior responsible officer", g.senior_owner),
-                        ("Approval", g.approval),
-                        ("Scrutiny", g.scrutiny),
-                        ("Health and wellbeing board", g.health_and_wellbeing_board),
-                        ("Delivery group", g.delivery_group),
-                        ("Reporting", "; ".join(g.cadence)),
-                    )
+                    for label, text in [*g.roles(), ("Reporting", "; ".join(g.cadence))]
                 )
             )
 

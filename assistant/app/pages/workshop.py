@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 
 import streamlit as st
 
 from assistant.app import state
 from assistant.app import workshop_view as view
+from assistant.app.downloads import download
+from assistant.app.flash import show as show_flash
 from assistant.app.peer_picker import peer_picker, peers_for
 from assistant.charts import vote_rows, votes_chart
-from assistant.models import ActionPlan
+from assistant.models import ActionPlan, Report
 from assistant.peers import PeerError
 from assistant.text import escape_markdown, slugify
 from assistant.workshop.agenda import build_agenda, load_workshop_prompts
@@ -25,6 +28,7 @@ from assistant.workshop.domain import (
     MAX_DOTS,
     MAX_TITLE_CHARS,
     AccessDenied,
+    AgendaItem,
     WorkshopDraft,
     WorkshopError,
     WorkshopSnapshot,
@@ -34,6 +38,7 @@ from assistant.workshop.domain import (
 from assistant.workshop.export import facilitator_pack_markdown, record_docx, record_markdown, vote_bars
 from assistant.workshop.store import Facilitator
 
+_PRINT = ":material/print:"
 _FLASH = "ws_fac_flash"
 
 
@@ -49,14 +54,6 @@ def _do(call: Callable[[], object], done: str | None = None) -> None:
     else:
         st.session_state[_FLASH] = ("success", done) if done else None
     st.rerun()
-
-
-def _flash() -> None:
-    flash = st.session_state.pop(_FLASH, None)
-    if flash and flash[0] == "error":
-        st.error(flash[1])
-    elif flash:
-        st.toast(flash[1])
 
 
 def _facilitator() -> Facilitator | None:
@@ -119,19 +116,43 @@ def _create_form() -> None:
         items = build_agenda(
             findings, plan, assistant.passages, load_workshop_prompts(assistant.settings.prompts_dir), labels
         )
+    _create(
+        WorkshopSettings(title=title, date=date, expected=int(expected), dots=int(dots)),
+        report,
+        items,
+        plan,
+        state.conversation_id() if from_chat else None,
+    )
+
+
+@dataclass(frozen=True)
+class WorkshopSettings:
+    """What the facilitator typed into the create form."""
+
+    title: str
+    date: dt.date
+    expected: int
+    dots: int
+
+
+def _create(
+    settings: WorkshopSettings,
+    report: Report,
+    items: list[AgendaItem],
+    plan: ActionPlan | None,
+    conversation_id: str | None,
+) -> None:
+    """Store the new workshop and open its facilitator view (or say why it cannot be stored)."""
     try:
         draft = WorkshopDraft(
-            title=title.strip() or f"{report.authority}: {report.quality_statement} workshop",
-            date=date,
-            expected_participants=int(expected),
-            dots_per_participant=int(dots),
-            report_id=report.id,
-            authority=report.authority,
-            quality_statement=report.quality_statement,
-            score=report.score,
+            title=settings.title.strip() or f"{report.authority}: {report.quality_statement} workshop",
+            date=settings.date,
+            expected_participants=settings.expected,
+            dots_per_participant=settings.dots,
+            **report.ref(),
             items=items,
             base_plan=plan,
-            conversation_id=state.conversation_id() if from_chat else None,
+            conversation_id=conversation_id,
         )
         created = view.store().create(draft)
     except WorkshopError as exc:
@@ -152,7 +173,7 @@ def _header(fac: Facilitator, snap: WorkshopSnapshot) -> None:
         f"{snap.date.isoformat()} · {escape_markdown(snap.authority)} · "
         f"{escape_markdown(snap.quality_statement)}{score}"
     )
-    _flash()
+    show_flash(_FLASH)
     code = format_join_code(snap.join_code)
     cols = st.columns([3, 4, 2])
     cols[0].metric("Join code", code if snap.joining_open else f"{code} (closed)")
@@ -328,16 +349,7 @@ def _agenda_tab(fac: Facilitator, snap: WorkshopSnapshot) -> None:
 
 def _base_plan(snap: WorkshopSnapshot) -> ActionPlan:
     plan = state.store().plan(snap.conversation_id) if snap.conversation_id else None
-    return (
-        plan
-        or snap.base_plan
-        or ActionPlan(
-            authority=snap.authority,
-            quality_statement=snap.quality_statement,
-            score=snap.score,
-            report_id=snap.report_id,
-        )
-    )
+    return plan or snap.base_plan or ActionPlan(**snap.report_ref())
 
 
 def _accept(fac: Facilitator, snap: WorkshopSnapshot) -> None:
@@ -397,27 +409,16 @@ def _results_tab(fac: Facilitator, snap: WorkshopSnapshot) -> None:
     name = slugify(snap.title)
     plan = accept_into_plan(snap, _base_plan(snap)) if any(c.accepted for c in ranked) else None
     cols = st.columns(3)
-    cols[0].download_button(
-        "Download the workshop record (Markdown)",
-        record_markdown(snap, anonymise=anonymise, plan=plan),
-        file_name=f"{name}-record.md",
-        mime="text/markdown",
-        icon=":material/download:",
-    )
-    cols[1].download_button(
+    record = record_markdown(snap, anonymise=anonymise, plan=plan)
+    download(cols[0], "Download the workshop record (Markdown)", record, f"{name}-record.md")
+    download(
+        cols[1],
         "Download the workshop record (Word, with the results chart)",
         lambda: record_docx(snap, anonymise=anonymise),
-        file_name=f"{name}-record.docx",
-        mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        icon=":material/download:",
+        f"{name}-record.docx",
     )
-    cols[2].download_button(
-        "Download the facilitator pack (Markdown)",
-        facilitator_pack_markdown(snap),
-        file_name=f"{name}-facilitator-pack.md",
-        mime="text/markdown",
-        icon=":material/print:",
-    )
+    pack = facilitator_pack_markdown(snap)
+    download(cols[2], "Download the facilitator pack (Markdown)", pack, f"{name}-facilitator-pack.md", icon=_PRINT)
 
 
 # ------------------------------------------------------------------ settings
@@ -459,7 +460,7 @@ def _settings_tab(fac: Facilitator, snap: WorkshopSnapshot) -> None:
 
 facilitator = _facilitator()
 if facilitator is None:
-    _flash()
+    show_flash(_FLASH)
     _create_form()
 else:
     snapshot = facilitator.snapshot()
