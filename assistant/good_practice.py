@@ -13,8 +13,9 @@ by a documented mix (``Weights``):
 - ``theme``: the unit's weight on the shortfall's theme, plus its related
   themes (``related`` in ``prompts/themes.yaml``) at ``related_share``;
 - ``practice``: the unit names one of the theme's (or, at the lower
-  ``related_practice_share``, a related theme's) ``practice`` mechanisms in ``prompts/themes.yaml`` (a partnership board or a
-  community network for co-production, read-only record access for data sharing);
+  ``related_practice_share``, a related theme's) ``practice`` mechanisms in
+  ``prompts/themes.yaml`` (a partnership board or a community network for
+  co-production, read-only record access for data sharing);
 - ``mechanism``: the unit names a concrete arrangement (a meeting, a role,
   access to a system, a funding arrangement, a named board or network);
 - ``score``: the other report's score (a good or exceptional report first).
