@@ -233,7 +233,8 @@ def cmd_eval(args) -> int:
     assistant = _assistant(args)
     gold = Path(args.gold) if args.gold else DEFAULT_GOLD
     plans = {r.id: assistant.plan(r) for r in assistant.reports()}
-    result = run_eval(assistant.reports(), assistant.taxonomy, gold, plans=plans)
+    findings = {r.id: assistant.findings(r) for r in assistant.reports()}
+    result = run_eval(assistant.reports(), assistant.taxonomy, gold, findings=findings, plans=plans)
     if not args.gold:
         from .chat import Chat
         from .evaluate import Metric, chat_pass_rate, load_gold

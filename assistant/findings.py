@@ -7,18 +7,23 @@ tokenistic"); otherwise a clause holding a strength cue is a strength. The
 quote is the clause in the inspectors' own words (the whole sentence when the
 clause is too short to stand alone), checked with ``citations.verify``.
 Clauses on one theme that say the same thing are merged, keeping every
-citation. All wording lives in ``prompts/finding_cues.yaml``; the result is
-deterministic.
+citation: by shared topic words, and, when sentence vectors are given
+(``embed``), by meaning: a clause joins a group of its own kind and theme in the
+same or a neighbouring passage when its cosine similarity to every member
+reaches ``merge_similarity`` ("Recording systems were often incompatible" and
+"information sharing could be a challenge"). All wording lives in
+``prompts/finding_cues.yaml``; the result is deterministic.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import pairwise
 from pathlib import Path
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
 from .citations import verify
@@ -122,6 +127,7 @@ class Cues(BaseModel):
     summary_words: int = Field(default=20, ge=5, le=60)
     merge_overlap: float = Field(default=0.5, gt=0, le=1)
     merge_overlap_near: float = Field(default=0.2, gt=0, le=1)
+    merge_similarity: float = Field(default=0.53, gt=0, le=1)
 
     _contrast: re.Pattern[str] = PrivateAttr()  # set in model_post_init
     _openers: list[re.Pattern[str]] = PrivateAttr(default_factory=list)
@@ -268,6 +274,7 @@ class _Group:
     kind: FindingKind
     theme: str
     members: list[Clause] = field(default_factory=list)
+    rows: list[int] = field(default_factory=list)
 
 
 def _sentences(passage: Passage) -> list[tuple[int, int]]:
@@ -331,15 +338,41 @@ def _same_thing(group: _Group, clause: Clause, cues: Cues) -> bool:
     return False
 
 
-def _merge(clauses: list[Clause], cues: Cues) -> list[_Group]:
+def _same_meaning(group: _Group, clause: Clause, vector: np.ndarray, vectors: np.ndarray, cues: Cues) -> bool:
+    """Same kind and theme, a neighbouring passage, and close in meaning to every member (complete linkage)."""
+    if group.kind != clause.kind or group.theme != clause.theme:
+        return False
+    if not all(_near(m, clause) for m in group.members):
+        return False
+    return bool(np.min(vectors[group.rows] @ vector) >= cues.merge_similarity)
+
+
+def _merge(clauses: list[Clause], cues: Cues, vectors: np.ndarray | None = None) -> list[_Group]:
     groups: list[_Group] = []
-    for clause in clauses:
+    for row, clause in enumerate(clauses):
         target = next((g for g in reversed(groups) if _same_thing(g, clause, cues)), None)
+        if target is None and vectors is not None:
+            v = vectors[row]
+            target = next((g for g in reversed(groups) if _same_meaning(g, clause, v, vectors, cues)), None)
         if target is None:
             target = _Group(clause.kind, clause.theme)
             groups.append(target)
         target.members.append(clause)
+        target.rows.append(row)
     return groups
+
+
+def _unit_vectors(
+    clauses: list[Clause], embed: Callable[[Sequence[str]], np.ndarray | None] | None
+) -> np.ndarray | None:
+    """Normalised sentence vectors of the clauses, or None (no embedder, or it gave nothing usable)."""
+    if embed is None or not clauses:
+        return None
+    found = embed([c.text for c in clauses])
+    if found is None or len(found) != len(clauses):
+        return None
+    vectors = np.asarray(found, dtype=np.float32)
+    return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
 
 
 def _citations(group: _Group) -> tuple[list[Citation], int]:
@@ -368,10 +401,18 @@ def _context(group: _Group) -> list[Citation]:
     return out
 
 
-def find_findings(report: Report, taxonomy: Taxonomy, cues: Cues | None = None) -> ReportFindings:
+def find_findings(
+    report: Report,
+    taxonomy: Taxonomy,
+    cues: Cues | None = None,
+    *,
+    embed: Callable[[Sequence[str]], np.ndarray | None] | None = None,
+) -> ReportFindings:
     """Every shortfall and strength in the report's key findings, with verified verbatim quotes.
 
     ``cues`` defaults to the lexicon next to the taxonomy file (else the project's ``prompts/``).
+    ``embed`` (texts -> sentence vectors) also groups near-duplicate clauses by meaning; without it
+    (or when it fails) grouping is by shared words only.
     """
     if not isinstance(report, Report) or not isinstance(taxonomy, Taxonomy):
         raise TypeError(
@@ -391,7 +432,7 @@ def find_findings(report: Report, taxonomy: Taxonomy, cues: Cues | None = None) 
     clauses = [c for p in passages for c in passage_clauses(p, taxonomy, cues)]
     by_kind: dict[str, list[Finding]] = {"shortfall": [], "strength": []}
     dropped = 0
-    for group in _merge(clauses, cues):
+    for group in _merge(clauses, cues, _unit_vectors(clauses, embed)):
         citations, failed = _citations(group)
         dropped += failed
         if not citations:

@@ -12,9 +12,10 @@ by a documented mix (``Weights``):
 - ``lever``: cosine similarity to the drafted action (what the council will do);
 - ``theme``: the unit's weight on the shortfall's theme, plus its related
   themes (``related`` in ``prompts/themes.yaml``) at ``related_share``;
-- ``practice``: the unit names one of the theme's (or a related theme's)
-  ``practice`` mechanisms in ``prompts/themes.yaml`` (a partnership board or a
-  community network for co-production, read-only record access for data sharing);
+- ``practice``: the unit names one of the theme's (or, at the lower
+  ``related_practice_share``, a related theme's) ``practice`` mechanisms in
+  ``prompts/themes.yaml`` (a partnership board or a community network for
+  co-production, read-only record access for data sharing);
 - ``mechanism``: the unit names a concrete arrangement (a meeting, a role,
   access to a system, a funding arrangement, a named board or network);
 - ``score``: the other report's score (a good or exceptional report first).
@@ -23,8 +24,9 @@ Without an index (no vectors) similarity falls back to shared content words.
 A candidate must clear ``Weights.threshold`` (calibrated on the good-practice
 gold in ``tests/gold/seeds.yaml``); otherwise the action gets a plain note that
 the other reports show no comparable practice. A quote already offered for an
-earlier action in the plan loses ``reuse_penalty``, so another that fits is
-preferred.
+earlier action in the plan loses ``reuse_penalty`` (enough to rule it out), so
+another that clears the bar is offered, or the note. Tuned on the gold
+(threshold 0.6-0.62 and related_practice_share 0.2-0.35 give the same result).
 """
 
 from __future__ import annotations
@@ -64,8 +66,12 @@ class Weights:
     mechanism: float = 0.15
     score: float = 0.05
     related_share: float = 0.7
-    reuse_penalty: float = 0.06
-    threshold: float = 0.54
+    #: A practice cue of a related theme counts this share of one of the shortfall's own theme.
+    related_practice_share: float = 0.25
+    #: 1: a quote already offered is effectively out (the planner cites one quote on one action only),
+    #: so the next candidate that clears the bar is offered instead.
+    reuse_penalty: float = 1.0
+    threshold: float = 0.62
     #: A second quote from the same report must score at least this share of the first
     #: (above 1: one quote per report, which the gold favours over padding).
     second_share: float = 1.01
@@ -137,15 +143,17 @@ class GoodPracticeFinder:
         sim_short, sim_lever = self._similarities(shortfall_quotes, short_text, action_text)
         affinity = pool.themes @ self._theme_vector(theme)
         quality = (np.clip(pool.scores, 1, 4) - 2.0) / 2.0
+        hits = self._practice_hits(theme)
         total = (
             w.shortfall * sim_short
             + w.lever * sim_lever
             + w.theme * np.clip(affinity, 0, 1)
-            + w.practice * self._practice_hits(theme)
+            + w.practice * hits
             + w.mechanism * pool.mechanism
             + w.score * quality
         )
-        total = np.where(pool.mechanism > 0, total, 0.0)  # practice to borrow names an arrangement
+        # Practice to borrow names an arrangement.
+        total = np.where(pool.mechanism > 0, total, 0.0)
         if self.used:
             total = total - w.reuse_penalty * self._penalty
         top = np.argpartition(-total, min(TOP, n - 1))[:TOP] if n > TOP else np.arange(n)
@@ -154,7 +162,7 @@ class GoodPracticeFinder:
 
     def _practice_hits(self, theme: str) -> np.ndarray:
         if theme not in self._practice:
-            self._practice[theme] = practice_hits(self.pool, self.taxonomy, theme, self.weights.related_share)
+            self._practice[theme] = practice_hits(self.pool, self.taxonomy, theme, self.weights.related_practice_share)
         return self._practice[theme]
 
     def _theme_vector(self, theme: str) -> np.ndarray:

@@ -62,7 +62,8 @@ class BuiltinEngine:
     # -- findings and plans ------------------------------------------------------
 
     def findings(self, report: Report) -> ReportFindings:
-        result = find_findings(report, self.taxonomy)
+        embed = self.evidence.embed if self.evidence is not None else None  # near-duplicates grouped by meaning
+        result = find_findings(report, self.taxonomy, embed=embed)
         return self._noted(result)
 
     def plan(
