@@ -16,6 +16,7 @@ from assistant.workshop.domain import (
     MAX_NAME_CHARS,
     ROLES,
     AccessDenied,
+    AgendaItem,
     WorkshopError,
     WorkshopSnapshot,
     format_join_code,
@@ -54,12 +55,16 @@ def _join_form() -> None:
 
 
 @st.fragment(run_every=view.TIMER_EVERY_S)
-def _follow(me: Participant, seen: tuple[int, int]) -> None:
-    """Re-render the page when the facilitator moves on or changes the agenda; tick the countdown meanwhile."""
+def _follow(me: Participant, seen: tuple[int, int], item: AgendaItem | None) -> None:
+    """Re-render the page when the facilitator moves on or changes anything; tick the countdown meanwhile.
+
+    Each tick reads only (position, version): the facilitator's timer controls bump the version, so the
+    countdown can be computed from the item as the last full run read it. A tick that read the whole
+    workshop took over a second on a loaded server and the participant's page stopped following.
+    """
     try:
         if me.position() != seen:
             st.rerun()
-        item = me.snapshot().current_item()
     except WorkshopError:
         st.rerun()
     if item is not None and (item.timer_running or item.timer_elapsed_s):
@@ -138,7 +143,14 @@ def _idea_form(me: Participant, item_id: int) -> None:
 
 
 def _page(me: Participant) -> None:
+    """The page, then the follower last: an element drawn after a polling fragment could be cleared
+    as stale when the fragment's tick turns into a full rerun (seen as a missing item heading)."""
     snap = me.snapshot()
+    _body(me, snap)
+    _follow(me, (snap.current_position, snap.version), snap.current_item())
+
+
+def _body(me: Participant, snap: WorkshopSnapshot) -> None:
     info = next(p for p in snap.participants if p.id == me.id)
     st.title(escape_markdown(snap.title))
     st.caption(
@@ -146,7 +158,6 @@ def _page(me: Participant) -> None:
         f"{escape_markdown(snap.quality_statement)}"
     )
     _flash()
-    _follow(me, (snap.current_position, snap.version))
     if snap.ended:
         st.success("The workshop has ended. Thank you for taking part.")
     item = snap.current_item()
