@@ -1,8 +1,8 @@
 """Which intent a message has: a table of recognisers, tried in order, each naming its handler.
 
 A recogniser is a regular expression over the folded, lower-cased message (or
-a function of the responder). The first that matches names the handler
-(a ``Responder`` method) that answers; a message no recogniser claims is a free
+a function of the text). The first that matches names the handler
+(a key of ``handlers.HANDLERS``) that answers; a message no recogniser claims is a free
 question answered by retrieval.
 """
 

@@ -4,7 +4,7 @@ A message that names peers ("other London boroughs", "councils in our region", "
 "councils like us"; words in ``prompts/peer_phrases.yaml``) is answered from the loaded reports of
 those councils only. The asker's own council comes from the message or from the conversation's
 report. Every answer says which peers were used, and says plainly when no loaded report is a peer
-(with the count of reports loaded). A mixin of ``Responder``: it uses the responder's entities,
+(with the count of reports loaded). Each function takes the ``Request`` being answered: its entities,
 citations and finding rendering.
 """
 
@@ -12,12 +12,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..models import ChatTurn, Finding, Intent, Report
+from ..models import ChatTurn, Intent, Report
 from ..peers import PeerSelection
 from ..text import escape_markdown
+from . import learning
+from .retrieval import unit_citation, units_search
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .handlers import Responder
+    from .request import Request
 
 #: Most peer councils named in the "peers used" line before "and N more".
 MAX_NAMED_PEERS = 8
@@ -25,12 +27,12 @@ MAX_NAMED_PEERS = 8
 MAX_SCORE_ROWS = 12
 
 
-def peer_reports(r: Responder, peers: PeerSelection) -> list[Report]:
+def peer_reports(r: Request, peers: PeerSelection) -> list[Report]:
     """The loaded reports of the peers, leaving out the asker's own council."""
     return [x for x in r.a.reports() if peers.admits(x.authority) and x.authority != r.own]
 
 
-def peers_used(r: Responder, peers: PeerSelection, found: list[Report]) -> str:
+def peers_used(r: Request, peers: PeerSelection, found: list[Report]) -> str:
     """ "Peers: London boroughs: 3 of the 40 reports loaded (Barnet, Camden, Hackney)." """
     total = len(r.a.reports())
     councils = list(dict.fromkeys(x.authority for x in found))
@@ -42,12 +44,12 @@ def peers_used(r: Responder, peers: PeerSelection, found: list[Report]) -> str:
     )
 
 
-def no_peers(r: Responder, peers: PeerSelection, intent: Intent) -> ChatTurn:
+def no_peers(r: Request, peers: PeerSelection, intent: Intent) -> ChatTurn:
     """The plain answer when no loaded report is a peer."""
     total = len(r.a.reports())
     councils = len({x.authority for x in r.a.reports()})
     mine = f" other than {escape_markdown(r.own)}" if r.own and peers.admits(r.own) else ""
-    return r._reply(
+    return r.reply(
         intent,
         f"None of the {total} reports loaded (from {councils} council(s)) is from {escape_markdown(peers.describe())}"
         f"{mine}, so I have no peer to answer from. Load their reports on the Reports page, "
@@ -55,7 +57,7 @@ def no_peers(r: Responder, peers: PeerSelection, intent: Intent) -> ChatTurn:
     )
 
 
-def own_reports(r: Responder) -> list[Report]:
+def own_reports(r: Request) -> list[Report]:
     """The asker's reports: the conversation's report, or those of the statement the message names."""
     if r.own is None:
         return []
@@ -64,41 +66,37 @@ def own_reports(r: Responder) -> list[Report]:
     return chosen or mine
 
 
-def _theme_findings(r: Responder, report: Report, kind: str, theme: str | None) -> list[Finding]:
-    return [f for f in r.a.findings(report).findings if f.kind == kind and (theme is None or f.theme == theme)]
-
-
-def peer_practice(r: Responder, peers: PeerSelection) -> ChatTurn:
+def peer_practice(r: Request, peers: PeerSelection) -> ChatTurn:
     """What the peers do about a topic: their practice that answers the asker's gaps, or on the topic."""
     found = peer_reports(r, peers)
     if not found:
         return no_peers(r, peers, "learn")
     theme = r.entities.theme(r.message)
-    topic = f" about {escape_markdown(r._theme_label(theme))}" if theme else ""
+    topic = f" about {escape_markdown(r.md.theme(theme))}" if theme else ""
     head = f"**What {escape_markdown(peers.describe())} do{topic}**"
     lines = [head, "", peers_used(r, peers, found)]
     mine = own_reports(r)
-    learner = max(mine, key=lambda x: len(_theme_findings(r, x, "shortfall", theme))) if mine else None
-    gaps = _theme_findings(r, learner, "shortfall", theme) if learner else []
+    learner = max(mine, key=lambda x: len(r.findings(x, "shortfall", theme))) if mine else None
+    gaps = r.findings(learner, "shortfall", theme) if learner else []
     borrow: list[str] = []
     if learner is not None and gaps:
         same = [x for x in found if x.quality_statement == learner.quality_statement] or found
-        lines += ["", f"{r._report_name(learner)} has {len(gaps)} gap(s) here; the peers' practice that answers them:"]
-        borrow = r._borrow(learner, same, theme, gaps)
+        lines += ["", f"{r.md.report(learner)} has {len(gaps)} gap(s) here; the peers' practice that answers them:"]
+        borrow = learning.borrow(r, learner, same, theme, gaps)
         r.context.authority, r.context.report_id = learner.authority, learner.id
     if not borrow:
-        hits = r._units_search(r.message, found, kinds=("practice",), k=5, theme=theme)
+        hits = units_search(r, r.message, found, kinds=("practice",), k=5, theme=theme)
         for who in dict.fromkeys(u.authority for _, u in hits):
             borrow += [f"**{escape_markdown(who)}**"]
-            borrow += [f"- {r.cites.quote(_cite(u))}" for _, u in hits if u.authority == who]
+            borrow += [f"- {r.cites.quote(unit_citation(u))}" for _, u in hits if u.authority == who]
     if borrow:
         lines += ["", *borrow]
     else:
         lines += ["", f"The peers' reports show no comparable practice{topic}."]
-    return r._reply("learn", "\n".join(lines), report_id=learner.id if learner else None)
+    return r.reply("learn", "\n".join(lines), report_id=learner.id if learner else None)
 
 
-def peer_scores(r: Responder, peers: PeerSelection) -> ChatTurn:
+def peer_scores(r: Request, peers: PeerSelection) -> ChatTurn:
     """ "How does our score compare with our region": the scores side by side, then the cited strengths
     and shortfalls that explain the difference."""
     mine = own_reports(r)
@@ -106,7 +104,7 @@ def peer_scores(r: Responder, peers: PeerSelection) -> ChatTurn:
     if not found:
         turn = no_peers(r, peers, "compare")
         if mine:
-            scores = "; ".join(f"{r._report_name(x)}" for x in mine[:3])
+            scores = "; ".join(f"{r.md.report(x)}" for x in mine[:3])
             turn = turn.model_copy(update={"reply": f"Your score: {scores}.\n\n{turn.reply}"})
         return turn
     theme = r.entities.theme(r.message)
@@ -117,7 +115,7 @@ def peer_scores(r: Responder, peers: PeerSelection) -> ChatTurn:
             lines.append(
                 f"| {escape_markdown(x.authority)} | {escape_markdown(x.quality_statement)} | {x.score or '—'} |"
             )
-        return r._reply("compare", "\n".join(lines))
+        return r.reply("compare", "\n".join(lines))
     for own in mine[:3]:
         same = sorted(
             (x for x in found if x.quality_statement == own.quality_statement),
@@ -132,7 +130,7 @@ def peer_scores(r: Responder, peers: PeerSelection) -> ChatTurn:
     r.context.authority = mine[0].authority
     if len(mine) == 1:
         r.context.report_id = mine[0].id
-    return r._reply("compare", "\n".join(lines), report_id=mine[0].id if len(mine) == 1 else None)
+    return r.reply("compare", "\n".join(lines), report_id=mine[0].id if len(mine) == 1 else None)
 
 
 def _score_table(own: Report, same: list[Report]) -> list[str]:
@@ -157,7 +155,7 @@ def _score_table(own: Report, same: list[Report]) -> list[str]:
     return rows
 
 
-def _explain(r: Responder, own: Report, same: list[Report], theme: str | None) -> list[str]:
+def _explain(r: Request, own: Report, same: list[Report], theme: str | None) -> list[str]:
     """The strengths of the best-scoring peer above us and our shortfalls (or the reverse when we lead)."""
     above = [x for x in same if (x.score or 0) > (own.score or 0)]
     below = [x for x in same if (x.score or 0) < (own.score or 0)]
@@ -165,21 +163,15 @@ def _explain(r: Responder, own: Report, same: list[Report], theme: str | None) -
     if above:
         best = above[0]
         lines += ["", f"Why {escape_markdown(best.authority)} scored higher, from the reports:"]
-        lines += ["", f"*{r._report_name(best)}: strengths*"]
-        lines += [r._finding_md(f) for f in _theme_findings(r, best, "strength", theme)[:2]]
-        lines += ["", f"*{r._report_name(own)}: shortfalls*"]
-        lines += [r._finding_md(f) for f in _theme_findings(r, own, "shortfall", theme)[:2]]
+        lines += ["", f"*{r.md.report(best)}: strengths*"]
+        lines += [r.md.finding(f) for f in r.findings(best, "strength", theme)[:2]]
+        lines += ["", f"*{r.md.report(own)}: shortfalls*"]
+        lines += [r.md.finding(f) for f in r.findings(own, "shortfall", theme)[:2]]
     elif below:
         low = below[-1]
         lines += ["", f"Why {escape_markdown(own.authority)} scored higher than {escape_markdown(low.authority)}:"]
-        lines += ["", f"*{r._report_name(own)}: strengths*"]
-        lines += [r._finding_md(f) for f in _theme_findings(r, own, "strength", theme)[:2]]
-        lines += ["", f"*{r._report_name(low)}: shortfalls*"]
-        lines += [r._finding_md(f) for f in _theme_findings(r, low, "shortfall", theme)[:2]]
+        lines += ["", f"*{r.md.report(own)}: strengths*"]
+        lines += [r.md.finding(f) for f in r.findings(own, "strength", theme)[:2]]
+        lines += ["", f"*{r.md.report(low)}: shortfalls*"]
+        lines += [r.md.finding(f) for f in r.findings(low, "shortfall", theme)[:2]]
     return lines
-
-
-def _cite(unit):
-    from .handlers import _unit_citation
-
-    return _unit_citation(unit)
