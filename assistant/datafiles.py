@@ -8,6 +8,7 @@ dropped when the file changes.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -25,6 +26,16 @@ class DataFileError(ValueError):
 def describe(err: ValidationError) -> str:
     """One line per problem: ``  - themes.0.id: message``."""
     return "\n".join(f"  - {'.'.join(str(p) for p in e['loc']) or '(top level)'}: {e['msg']}" for e in err.errors())
+
+
+def check_patterns(patterns: list[str] | str) -> None:
+    """For a field validator: a ``ValueError`` naming the first of ``patterns`` that is not a valid regular
+    expression (one pattern or a list of them)."""
+    for i, p in enumerate([patterns] if isinstance(patterns, str) else patterns):
+        try:
+            re.compile(p)
+        except re.error as err:
+            raise ValueError(f"pattern {i + 1} {p!r} is not a valid regular expression: {err}") from None
 
 
 def parse_yaml(

@@ -27,7 +27,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
 from .citations import verify
-from .datafiles import DataFileError, load_yaml, parse_yaml
+from .datafiles import DataFileError, check_patterns, load_yaml, parse_yaml
 from .models import Citation, Finding, FindingKind, Passage, Report, ReportFindings
 from .settings import PROJECT_ROOT
 from .text import sentence_spans
@@ -152,11 +152,7 @@ class Cues(BaseModel):
     )
     @classmethod
     def _regexes(cls, patterns: list[str] | str) -> list[str] | str:
-        for i, p in enumerate([patterns] if isinstance(patterns, str) else patterns):
-            try:
-                re.compile(p)
-            except re.error as err:
-                raise ValueError(f"pattern {i + 1} {p!r} is not a valid regular expression: {err}") from None
+        check_patterns(patterns)
         return patterns
 
     def model_post_init(self, context: object) -> None:

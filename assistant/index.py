@@ -33,7 +33,7 @@ from chromadb.api.types import Where
 from chromadb.config import Settings as ChromaSettings
 from langchain_chroma import Chroma
 from langchain_core.embeddings import Embeddings
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from .embeddings import get_embedder
 from .models import Passage, Report, SearchHit
@@ -77,13 +77,15 @@ class SearchFilters(TypedDict, total=False):
 
 
 class SyncStats(BaseModel):
-    added_reports: int = 0
-    updated_reports: int = 0
-    removed_reports: int = 0
-    unchanged_reports: int = 0
-    embedded_passages: int = 0
-    seconds: float = 0.0
-    rebuilt: bool = False
+    """What one ``Index.sync`` did."""
+
+    added_reports: int = Field(default=0, description="reports new to the index")
+    updated_reports: int = Field(default=0, description="reports whose text changed, embedded again")
+    removed_reports: int = Field(default=0, description="reports no longer in the corpus, dropped")
+    unchanged_reports: int = Field(default=0, description="reports kept as they were")
+    embedded_passages: int = Field(default=0, description="passages embedded by this sync")
+    seconds: float = Field(default=0.0, description="how long the sync took")
+    rebuilt: bool = Field(default=False, description="the store was wiped first (another embedder)")
 
 
 def tokenise(text: str) -> list[str]:

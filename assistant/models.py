@@ -248,23 +248,21 @@ class Workstream(BaseModel):
 class Governance(BaseModel):
     """How the plan is approved, overseen and reported."""
 
-    lead_member: str
-    senior_owner: str
-    approval: str
-    scrutiny: str
-    health_and_wellbeing_board: str
-    delivery_group: str
+    # A role or body: its title is the label a plan shows it under, in this order (``roles``).
+    lead_member: str = Field(title="Lead member")
+    senior_owner: str = Field(title="Senior responsible officer")
+    approval: str = Field(title="Approval")
+    scrutiny: str = Field(title="Scrutiny")
+    health_and_wellbeing_board: str = Field(title="Health and wellbeing board")
+    delivery_group: str = Field(title="Delivery group")
     cadence: list[str] = Field(default_factory=list)
 
     def roles(self) -> list[tuple[str, str]]:
         """(label, who) for each role and body, in the order a plan shows them (the cadence apart)."""
         return [
-            ("Lead member", self.lead_member),
-            ("Senior responsible officer", self.senior_owner),
-            ("Approval", self.approval),
-            ("Scrutiny", self.scrutiny),
-            ("Health and wellbeing board", self.health_and_wellbeing_board),
-            ("Delivery group", self.delivery_group),
+            (field.title or name, getattr(self, name))
+            for name, field in type(self).model_fields.items()
+            if name != "cadence"
         ]
 
 

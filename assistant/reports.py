@@ -418,9 +418,8 @@ def parse_text(
     authority, authority_inferred = _authority(d, overrides, full_text, source)
     statement, statement_inferred = _statement(d, overrides, full_text, source)
     score = overrides.get("score", d.score)
-    report_id = f"{slugify(authority)}/{slugify(statement)}"
-    return Report(
-        id=report_id,
+    report = Report(
+        id=f"{slugify(authority)}/{slugify(statement)}",
         authority=authority,
         authority_inferred=authority_inferred,
         quality_statement=statement,
@@ -432,8 +431,9 @@ def parse_text(
         commitment=" ".join(d.commitment) or None,
         source=source,
         content_hash=content_hash,
-        passages=_passages(d, report_id, authority, statement),
     )
+    report.passages = _passages(d, report)
+    return report
 
 
 def _structure(blocks: list[str], source: str, whole_file: list[str] | None) -> _Draft:
@@ -490,8 +490,9 @@ def _score_label(label: str | None, score: int | None) -> str | None:
     return re.sub(r"^[1-4]\s*[:\-\u2013\u2014]\s*", "", label).strip() if label else label
 
 
-def _passages(d: _Draft, report_id: str, authority: str, statement: str) -> list[Passage]:
-    """The I-statements, the commitment and the key-findings paragraphs, numbered in document order."""
+def _passages(d: _Draft, report: Report) -> list[Passage]:
+    """The I-statements, the commitment and the key-findings paragraphs, numbered in document order, each
+    carrying its report's id, authority and quality statement."""
     ordered: list[tuple[SectionName, str | None, str]] = [
         *(("what_people_expect", None, t) for t in d.expect),
         *(("commitment", None, t) for t in d.commitment),
@@ -499,10 +500,10 @@ def _passages(d: _Draft, report_id: str, authority: str, statement: str) -> list
     ]
     return [
         Passage(
-            id=f"{report_id}/p{n:02d}",
-            report_id=report_id,
-            authority=authority,
-            quality_statement=statement,
+            id=f"{report.id}/p{n:02d}",
+            report_id=report.id,
+            authority=report.authority,
+            quality_statement=report.quality_statement,
             section=section,
             subheading=sub,
             position=n,

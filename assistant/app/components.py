@@ -7,14 +7,27 @@ Report and user text is always escaped (``export.escape_markdown``); nothing her
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
 from assistant.chat import same_action
 from assistant.citations import locate, quote_in_passage
-from assistant.models import Action, ActionPlan, ChatTurn, Citation
+from assistant.models import Action, ActionPlan, ChatTurn, Citation, Report
 from assistant.text import escape_markdown
 
 from . import state
+
+#: What a page that needs a report says when none is loaded.
+NO_REPORTS = "No reports loaded yet: add one on the Reports page."
+
+
+def loaded_reports(note: Callable[[str], object] = st.info) -> list[Report]:
+    """The loaded reports; when there are none, ``note`` says where to add one (the page then stops)."""
+    reports = state.assistant().reports()
+    if not reports:
+        note(NO_REPORTS)
+    return reports
 
 
 def passage_label(citation: Citation, n: int | None = None) -> str:

@@ -7,6 +7,8 @@ Everything typed by a facilitator or a participant goes through
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
+from typing import TypeVar
 from urllib.parse import urlencode, urlsplit
 
 import segno
@@ -15,7 +17,7 @@ import streamlit as st
 from assistant.db import engine_for
 from assistant.settings import Settings
 from assistant.text import escape_markdown
-from assistant.workshop.domain import AgendaItem, WorkshopSnapshot, format_join_code
+from assistant.workshop.domain import AccessDenied, AgendaItem, WorkshopSnapshot, format_join_code
 from assistant.workshop.store import WorkshopStore
 
 JOIN_PARAM = "join"
@@ -30,6 +32,8 @@ PRESENT_EVERY_S = 0.5
 #: How often the participants' countdown ticks.
 TIMER_EVERY_S = 1.0
 
+H = TypeVar("H")
+
 
 @st.cache_resource(show_spinner=False)
 def _store(database: str, _settings: Settings) -> WorkshopStore:
@@ -40,6 +44,20 @@ def store() -> WorkshopStore:
     """One store per database per server."""
     settings = Settings()
     return _store(settings.database, settings)
+
+
+def opened_by_link(param: str, opener: Callable[[str], H], refused: Callable[[], None]) -> H | None:
+    """The handle that the secret token in the page link's ``param`` opens (``None`` when there is none).
+    A token the store refuses: the reason is shown, then ``refused()`` runs (it may stop the page)."""
+    token = st.query_params.get(param)
+    if not token:
+        return None
+    try:
+        return opener(token)
+    except AccessDenied as exc:
+        st.error(str(exc))
+        refused()
+        return None
 
 
 def link(path: str, **params: str) -> str:

@@ -84,21 +84,16 @@ class WorkshopStore:
             code = new_join_code()
             while s.scalar(select(WorkshopRow.id).where(WorkshopRow.join_code == code)):
                 code = new_join_code()  # pragma: no cover - 31**10 codes
+            # The draft's other fields (date, numbers, report, conversation) are stored as they are.
+            as_is = draft.model_dump(exclude={"title", "items", "base_plan"})
             s.add(
                 WorkshopRow(
                     id=workshop_id,
                     title=title,
-                    date=draft.date,
-                    expected_participants=draft.expected_participants,
-                    dots_per_participant=draft.dots_per_participant,
-                    report_id=draft.report_id,
-                    authority=draft.authority,
-                    quality_statement=draft.quality_statement,
-                    score=draft.score,
                     join_code=code,
                     facilitator_token_hash=_hash_token(token),
                     base_plan=draft.base_plan.model_dump(mode="json") if draft.base_plan else None,
-                    conversation_id=draft.conversation_id,
+                    **as_is,
                 )
             )
             s.flush()
@@ -173,11 +168,19 @@ def _insert_item(s: Session, workshop_id: str, position: int, item: AgendaItem) 
     s.add(row)
     s.flush()
     for cand in item.candidates:
-        s.add(
-            CandidateRow(
-                workshop_id=workshop_id, item_id=row.id, source=cand.source, action=cand.action.model_dump(mode="json")
-            )
-        )
+        _add_candidate(s, workshop_id, row.id, cand.action, cand.source)
+    return row.id
+
+
+def _add_candidate(
+    s: Session, workshop_id: str, item_id: int, action: Action, source: CandidateSource, idea_id: int | None = None
+) -> int:
+    """Store a candidate action on an item (from an idea when ``idea_id`` is given); returns its id."""
+    row = CandidateRow(
+        workshop_id=workshop_id, item_id=item_id, source=source, idea_id=idea_id, action=action.model_dump(mode="json")
+    )
+    s.add(row)
+    s.flush()
     return row.id
 
 
@@ -287,23 +290,14 @@ def _candidate(c: CandidateRow, votes: int) -> Candidate:
     )
 
 
+#: The parts of an ``AgendaItem`` that are rows of their own, not columns of ``ItemRow``.
+_ITEM_CHILDREN = ("candidates", "ideas")
+
+
 def _agenda_item(it: ItemRow, candidates: list[Candidate], ideas: list[Idea]) -> AgendaItem:
-    return AgendaItem(
-        id=it.id,
-        position=it.position,
-        title=it.title,
-        theme=it.theme,
-        summary=it.summary,
-        shortfall_ids=it.shortfall_ids,
-        time_box_min=it.time_box_min,
-        evidence=it.evidence,
-        good_practice=it.good_practice,
-        prompts=it.prompts,
-        timer_started_at=it.timer_started_at,
-        timer_elapsed_s=it.timer_elapsed_s,
-        candidates=candidates,
-        ideas=ideas,
-    )
+    """The stored item as the domain's ``AgendaItem``: every other field is the column of the same name."""
+    columns = {name: getattr(it, name) for name in AgendaItem.model_fields if name not in _ITEM_CHILDREN}
+    return AgendaItem(**columns, candidates=candidates, ideas=ideas)
 
 
 _Owned = TypeVar("_Owned", ItemRow, CandidateRow, ContributionRow)
@@ -634,29 +628,12 @@ class Facilitator(_Handle):
                 owner=clean_text(owner, 200, "The owner", single_line=True),
                 timescale=clean_text(timescale, 200, "The timescale", single_line=True),
             )
-            row = CandidateRow(
-                workshop_id=self.workshop_id,
-                item_id=item.id,
-                source="idea",
-                idea_id=idea_id,
-                action=action.model_dump(mode="json"),
-            )
-            s.add(row)
-            s.flush()
-            return row.id
+            return _add_candidate(s, self.workshop_id, item.id, action, "idea", idea_id)
 
     def add_candidate(self, item_id: int, action: Action) -> int:
         with self._change() as (s, _):
             self._owned(s, ItemRow, item_id)
-            row = CandidateRow(
-                workshop_id=self.workshop_id,
-                item_id=item_id,
-                source="facilitator",
-                action=action.model_dump(mode="json"),
-            )
-            s.add(row)
-            s.flush()
-            return row.id
+            return _add_candidate(s, self.workshop_id, item_id, action, "facilitator")
 
     def edit_candidate(
         self,

@@ -15,7 +15,6 @@ from assistant.workshop.domain import (
     MAX_CONTRIBUTION_CHARS,
     MAX_NAME_CHARS,
     ROLES,
-    AccessDenied,
     AgendaItem,
     WorkshopError,
     WorkshopSnapshot,
@@ -25,15 +24,12 @@ from assistant.workshop.store import Participant
 
 
 def _participant() -> Participant | None:
-    token = st.query_params.get(view.PARTICIPANT_PARAM)
-    if not token:
-        return None
-    try:
-        return view.store().participant(token)
-    except AccessDenied as exc:
-        st.error(str(exc))
+    """The participant the link names; a refused link is dropped, so the join form shows."""
+
+    def forget() -> None:
         del st.query_params[view.PARTICIPANT_PARAM]
-        return None
+
+    return view.opened_by_link(view.PARTICIPANT_PARAM, lambda token: view.store().participant(token), forget)
 
 
 def _join_form() -> None:

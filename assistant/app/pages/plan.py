@@ -26,9 +26,8 @@ version = state.plan_version()
 
 
 def _new_plan_form() -> None:
-    reports = state.assistant().reports()
+    reports = components.loaded_reports()
     if not reports:
-        st.info("No reports are loaded: add one on the Reports page.")
         return
     st.info("No plan yet in this conversation. Ask in Chat (*Draft the whole plan for …*) or draft one here.")
     with st.form("new-plan"):

@@ -9,26 +9,23 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import partial
 
 import streamlit as st
 
-from assistant.app import state
+from assistant.app import components, state
 from assistant.app import workshop_view as view
 from assistant.app.downloads import download
 from assistant.app.flash import show as show_flash
 from assistant.app.peer_picker import peer_picker, peers_for
 from assistant.charts import vote_rows, votes_chart
-from assistant.models import ActionPlan, Report
+from assistant.models import ActionPlan
 from assistant.peers import PeerError
 from assistant.text import escape_markdown, slugify
 from assistant.workshop.agenda import build_agenda, load_workshop_prompts
 from assistant.workshop.domain import (
     MAX_DOTS,
     MAX_TITLE_CHARS,
-    AccessDenied,
-    AgendaItem,
     WorkshopDraft,
     WorkshopError,
     WorkshopSnapshot,
@@ -57,17 +54,15 @@ def _do(call: Callable[[], object], done: str | None = None) -> None:
 
 
 def _facilitator() -> Facilitator | None:
-    token = st.query_params.get(view.FACILITATOR_PARAM)
-    if not token:
-        return None
-    try:
-        return view.store().facilitate(token)
-    except AccessDenied as exc:
-        st.error(str(exc))
+    """The facilitator the secret link names; a refused link offers a new workshop and stops there."""
+
+    def offer_new() -> None:
         if st.button("Create a new workshop instead"):
             del st.query_params[view.FACILITATOR_PARAM]
             st.rerun()
         st.stop()
+
+    return view.opened_by_link(view.FACILITATOR_PARAM, lambda token: view.store().facilitate(token), offer_new)
 
 
 # ------------------------------------------------------------------ create
@@ -79,11 +74,10 @@ def _create_form() -> None:
         "Turn a report's shortfalls into a workshop agenda: evidence, good practice, discussion prompts "
         "and the draft actions as candidates for dot voting."
     )
-    assistant = state.assistant()
-    reports = assistant.reports()
+    reports = components.loaded_reports()
     if not reports:
-        st.info("No reports loaded yet: add one on the Reports page.")
         return
+    assistant = state.assistant()
     current = state.plan()
     with st.form("create-workshop"):
         report = st.selectbox(
@@ -117,43 +111,22 @@ def _create_form() -> None:
             findings, plan, assistant.passages, load_workshop_prompts(assistant.settings.prompts_dir), labels
         )
     _create(
-        WorkshopSettings(title=title, date=date, expected=int(expected), dots=int(dots)),
-        report,
-        items,
-        plan,
-        state.conversation_id() if from_chat else None,
-    )
-
-
-@dataclass(frozen=True)
-class WorkshopSettings:
-    """What the facilitator typed into the create form."""
-
-    title: str
-    date: dt.date
-    expected: int
-    dots: int
-
-
-def _create(
-    settings: WorkshopSettings,
-    report: Report,
-    items: list[AgendaItem],
-    plan: ActionPlan | None,
-    conversation_id: str | None,
-) -> None:
-    """Store the new workshop and open its facilitator view (or say why it cannot be stored)."""
-    try:
-        draft = WorkshopDraft(
-            title=settings.title.strip() or f"{report.authority}: {report.quality_statement} workshop",
-            date=settings.date,
-            expected_participants=settings.expected,
-            dots_per_participant=settings.dots,
+        WorkshopDraft(
+            title=title.strip() or f"{report.authority}: {report.quality_statement} workshop",
+            date=date,
+            expected_participants=int(expected),
+            dots_per_participant=int(dots),
             **report.ref(),
             items=items,
             base_plan=plan,
-            conversation_id=conversation_id,
+            conversation_id=state.conversation_id() if from_chat else None,
         )
+    )
+
+
+def _create(draft: WorkshopDraft) -> None:
+    """Store the new workshop and open its facilitator view (or say why it cannot be stored)."""
+    try:
         created = view.store().create(draft)
     except WorkshopError as exc:
         st.error(str(exc))
