@@ -11,8 +11,8 @@ from collections.abc import Sequence
 
 import streamlit as st
 
+from assistant.app.resources import on_database
 from assistant.chat import Chat
-from assistant.db import engine_for
 from assistant.models import ActionPlan, ChatContext, PlanChange, Report
 from assistant.progress import ProgressStore, record_plan_change
 from assistant.service import Assistant
@@ -167,15 +167,9 @@ def save_plan(new: ActionPlan | None, summary: str, changes: Sequence[PlanChange
     record_plan_change(progress_store(), cid, old, new, changes)
 
 
-@st.cache_resource(show_spinner=False)
-def _progress_store(database: str, _settings: Settings) -> ProgressStore:
-    return ProgressStore(engine_for(_settings))
-
-
 def progress_store() -> ProgressStore:
     """Dated progress updates of plans (one store per database per server)."""
-    s = settings()
-    return _progress_store(s.database, s)
+    return on_database("progress", ProgressStore)
 
 
 # ------------------------------------------------------------------ reports

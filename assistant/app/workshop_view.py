@@ -14,8 +14,7 @@ from urllib.parse import urlencode, urlsplit
 import segno
 import streamlit as st
 
-from assistant.db import engine_for
-from assistant.settings import Settings
+from assistant.app.resources import on_database
 from assistant.text import escape_markdown
 from assistant.workshop.domain import AccessDenied, AgendaItem, WorkshopSnapshot, format_join_code
 from assistant.workshop.store import WorkshopStore
@@ -35,15 +34,9 @@ TIMER_EVERY_S = 1.0
 H = TypeVar("H")
 
 
-@st.cache_resource(show_spinner=False)
-def _store(database: str, _settings: Settings) -> WorkshopStore:
-    return WorkshopStore(engine_for(_settings))
-
-
 def store() -> WorkshopStore:
     """One store per database per server."""
-    settings = Settings()
-    return _store(settings.database, settings)
+    return on_database("workshop", WorkshopStore)
 
 
 def opened_by_link(param: str, opener: Callable[[str], H], refused: Callable[[], None]) -> H | None:
