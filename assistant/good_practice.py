@@ -61,6 +61,7 @@ class Weights:
 
     shortfall: float = 0.45
     lever: float = 0.15
+    words: float = 0.2
     theme: float = 0.10
     practice: float = 0.30
     mechanism: float = 0.15
@@ -71,7 +72,7 @@ class Weights:
     #: 1: a quote already offered is effectively out (the planner cites one quote on one action only),
     #: so the next candidate that clears the bar is offered instead.
     reuse_penalty: float = 1.0
-    threshold: float = 0.62
+    threshold: float = 0.66
     #: A second quote from the same report must score at least this share of the first
     #: (above 1: one quote per report, which the gold favours over padding).
     second_share: float = 1.01
@@ -80,6 +81,16 @@ class Weights:
 
 
 WEIGHTS = Weights()
+
+
+@dataclass(frozen=True)
+class ActionQuery:
+    """One drafted action asking for good practice: its shortfall quotes, its text, theme and gap words."""
+
+    evidence: Sequence[Citation]
+    text: str
+    theme: str
+    gap: str = ""
 
 
 class GoodPracticeFinder:
@@ -147,6 +158,7 @@ class GoodPracticeFinder:
         total = (
             w.shortfall * sim_short
             + w.lever * sim_lever
+            + w.words * self._shared_words(f"{short_text} {action_text}")
             + w.theme * np.clip(affinity, 0, 1)
             + w.practice * hits
             + w.mechanism * pool.mechanism
@@ -159,6 +171,19 @@ class GoodPracticeFinder:
         top = np.argpartition(-total, min(TOP, n - 1))[:TOP] if n > TOP else np.arange(n)
         order = top[np.argsort(-total[top], kind="stable")]
         return [(float(total[i]), int(i)) for i in order if total[i] > 0]
+
+    def _shared_words(self, text: str) -> np.ndarray:
+        """IDF-weighted cosine of the query's content words with each candidate's (names such as "Better Care
+        Fund" or "section 75" shared by a shortfall and a practice count for more than common words)."""
+        postings, idf, norms = _word_index(self.pool)
+        out = np.zeros(len(self.pool.units), dtype=np.float32)
+        wanted = [w for w in content_words(text) if w in postings]
+        if not wanted:
+            return out
+        for word in wanted:
+            out[postings[word]] += idf[word] ** 2
+        query_norm = float(np.sqrt(sum(idf[w] ** 2 for w in wanted)))
+        return out / np.maximum(norms * query_norm, 1e-12)
 
     def _practice_hits(self, theme: str) -> np.ndarray:
         if theme not in self._practice:
@@ -180,13 +205,7 @@ class GoodPracticeFinder:
     ) -> tuple[np.ndarray, np.ndarray]:
         pool = self.pool
         if pool.vectors is not None and self._own_vectors is not None:
-            rows = [i for c in quotes for i in self.evidence.units_for_quote(self.report, c.passage_id, c.quote)]
-            if rows:
-                query = self._own_vectors[sorted(set(rows))].mean(axis=0)
-            else:
-                embedded = self.evidence.embed([short_text])
-                query = embedded[0] if embedded is not None else np.zeros(pool.vectors.shape[1], np.float32)
-            query = query / max(float(np.linalg.norm(query)), 1e-12)
+            query = self._query_vector(quotes, short_text)
             lever = self.evidence.embed([action_text]) if action_text.strip() else None
             both = pool.vectors @ np.stack([query, lever[0] if lever is not None else np.zeros_like(query)], axis=1)
             return both[:, 0], both[:, 1]
@@ -195,6 +214,32 @@ class GoodPracticeFinder:
         sim_short = np.array([_overlap(wanted, words) * scale for words in pool.words], dtype=np.float32)
         sim_lever = np.array([_overlap(lever_words, words) * scale for words in pool.words], dtype=np.float32)
         return sim_short, sim_lever
+
+    def _query_vector(self, quotes: Sequence[Citation], short_text: str) -> np.ndarray:
+        """The shortfall as one unit vector: the stored vectors of the whole sentences it quotes, and the
+        quoted words themselves where a quote is a clause (the rest of that sentence may be praise)."""
+        assert self._own_vectors is not None
+        rows: list[int] = []
+        clauses: list[str] = []
+        for c in quotes:
+            found = self.evidence.units_for_quote(self.report, c.passage_id, c.quote)
+            folded = " ".join(c.quote.split()).casefold()
+            whole = [i for i in found if " ".join(self._own_units[i].text.split()).casefold() in folded]
+            if whole:
+                rows += whole
+            elif c.quote.strip():
+                clauses.append(c.quote)
+        parts = [self._own_vectors[sorted(set(rows))]] if rows else []
+        if clauses or not rows:
+            embedded = self.evidence.embed(clauses or [short_text])
+            if embedded is not None:
+                parts.append(embedded)
+        if not parts:
+            return np.zeros(self.pool.vectors.shape[1] if self.pool.vectors is not None else 1, np.float32)
+        stacked = np.vstack(parts).astype(np.float32)
+        stacked /= np.maximum(np.linalg.norm(stacked, axis=1, keepdims=True), 1e-12)
+        query = stacked.mean(axis=0)
+        return query / max(float(np.linalg.norm(query)), 1e-12)
 
     # ------------------------------------------------------------------ choosing
 
@@ -226,13 +271,68 @@ class GoodPracticeFinder:
             return chosen, None
         return [], self.playbook.message("no_good_practice", theme=label)
 
+    def for_actions(self, queries: Sequence[ActionQuery]) -> list[tuple[list[GoodPractice], str | None]]:
+        """Good practice for every action of a plan at once: each quote goes to the action it fits best.
+
+        Every (action, candidate) pair that clears the bar is taken best first, so a quote that answers
+        two actions is offered to the one it scores higher for and the other gets its next candidate
+        (asking action by action would give it to whichever came first in the plan).
+        """
+        pairs: list[tuple[float, int, int]] = []
+        for n, q in enumerate(queries):
+            bar = self._threshold(q.evidence, q.text)
+            pairs += [(score, n, i) for score, i in self.rank(q.evidence, q.text, q.theme) if score >= bar]
+        pairs.sort(key=lambda p: (-p[0], p[1], p[2]))
+        taken: set[int] = set()
+        picked: list[dict[str, list[tuple[float, EvidenceUnit]]]] = [{} for _ in queries]
+        for score, n, i in pairs:
+            if i not in taken and self._accept(picked[n], score, self.pool.units[i]):
+                taken.add(i)
+        out = []
+        for q, per_report in zip(queries, picked, strict=True):
+            out.append(self._chosen(q.evidence, q.theme, q.gap, per_report))
+        return out
+
+    def _accept(self, per_report: dict[str, list[tuple[float, EvidenceUnit]]], score: float, unit: EvidenceUnit) -> bool:
+        """Add ``unit`` to one action's picks when its report has room (a second quote must score near the first)."""
+        got = per_report.get(unit.report_id)
+        if got is None:
+            if len(per_report) >= self.limit:
+                return False
+            per_report[unit.report_id] = [(score, unit)]
+            return True
+        if len(got) < MAX_GOOD_PRACTICE_QUOTES and score >= got[0][0] * self.weights.second_share:
+            got.append((score, unit))
+            return True
+        return False
+
+    def _chosen(
+        self,
+        evidence: Sequence[Citation],
+        theme: str,
+        gap: str,
+        per_report: dict[str, list[tuple[float, EvidenceUnit]]],
+    ) -> tuple[list[GoodPractice], str | None]:
+        """The picked quotes as good practice items (best report first), marked as used; or the plain note."""
+        label = theme_label(self.taxonomy, self.playbook, theme)
+        chosen: list[GoodPractice] = []
+        for report_id, scored in sorted(per_report.items(), key=lambda kv: -kv[1][0][0]):
+            units = [u for _, u in scored]
+            for u in units:
+                self.used[u.id] += 1
+                self._penalty[self._position[u.id]] += 1
+            chosen.append(self._item(self.by_id[report_id], units, label, gap or _gap_of(evidence, self.playbook)))
+        if chosen:
+            return chosen, None
+        return [], self.playbook.message("no_good_practice", theme=label)
+
     def _threshold(self, evidence: Sequence[Citation], action_text: str) -> float:
         """The bar, scaled to the weights that can score when there is no shortfall or action text to compare."""
         w = self.weights
         if any(c.quote.strip() for c in evidence) or action_text.strip():
             return w.threshold
         rest = w.theme + w.practice + w.mechanism + w.score
-        return w.threshold * rest / (rest + w.shortfall + w.lever)
+        return w.threshold * rest / (rest + w.shortfall + w.lever + w.words)
 
     def _item(self, other: Report, units: list[EvidenceUnit], label: str, gap: str) -> GoodPractice:
         citations = [Citation(passage_id=u.passage_id, quote=u.text, verified=True) for u in units]
@@ -248,6 +348,23 @@ class GoodPracticeFinder:
             )
         )
         return GoodPractice(authority=other.authority, report_id=other.id, summary=summary, citations=citations)
+
+
+def _word_index(pool: Pool) -> tuple[dict[str, np.ndarray], dict[str, float], np.ndarray]:
+    """(word -> positions of the units holding it, word -> IDF, each unit's IDF norm), kept on the pool."""
+    found = pool.cache.get("word_index")
+    if found is not None:
+        return found
+    positions: dict[str, list[int]] = {}
+    for i, words in enumerate(pool.words):
+        for word in words:
+            positions.setdefault(word, []).append(i)
+    n = max(len(pool.units), 1)
+    idf = {w: float(np.log((1 + n) / (1 + len(p))) + 1.0) for w, p in positions.items()}
+    norms = np.array([np.sqrt(sum(idf[w] ** 2 for w in words)) for words in pool.words], dtype=np.float32)
+    index = ({w: np.array(p, dtype=np.int64) for w, p in positions.items()}, idf, norms)
+    pool.cache["word_index"] = index
+    return index
 
 
 def _overlap(a: frozenset[str], b: frozenset[str]) -> float:

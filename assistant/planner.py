@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from .citations import verify_all
-from .good_practice import GoodPracticeFinder
+from .good_practice import ActionQuery, GoodPracticeFinder
 from .initiatives import already_exists, find_initiatives, folded, is_mitigation, is_recognised, relevant
 from .models import (
     Action,
@@ -564,12 +564,19 @@ def _good_practice(
 ) -> None:
     """Good practice per action (one quote on one action only), its lead-ins varied across the plan."""
     finder = GoodPracticeFinder(d.report, others, d.playbook, d.taxonomy, evidence_base)
-    finder.prepare([f"{a.title}. {a.action}" for a in plan.actions])
+    queries = [
+        ActionQuery(
+            a.evidence,
+            f"{a.title}. {a.action}",
+            a.theme,
+            excerpt(a.evidence[0].quote, d.playbook.lexicon) if a.evidence else "",
+        )
+        for a in plan.actions
+    ]
+    finder.prepare([q.text for q in queries])
     used: set[tuple[str, str]] = set()
-    for a in plan.actions:
+    for a, (picked, _) in zip(plan.actions, finder.for_actions(queries), strict=True):
         label = theme_label(d.taxonomy, d.playbook, a.theme)
-        gap = excerpt(a.evidence[0].quote, d.playbook.lexicon) if a.evidence else ""
-        picked, _ = finder.for_action(a.evidence, f"{a.title}. {a.action}", a.theme, gap=gap)
         kept = []
         for gp in picked:
             quotes = {(c.passage_id, fold(c.quote)) for c in gp.citations}
