@@ -72,7 +72,9 @@ class Weights:
     #: 1: a quote already offered is effectively out (the planner cites one quote on one action only),
     #: so the next candidate that clears the bar is offered instead.
     reuse_penalty: float = 1.0
-    threshold: float = 0.66
+    threshold: float = 0.65
+    #: The bar rises by this much for each further shortfall sentence an action quotes.
+    breadth: float = 0.05
     #: A second quote from the same report must score at least this share of the first
     #: (above 1: one quote per report, which the gold favours over padding).
     second_share: float = 1.01
@@ -329,8 +331,10 @@ class GoodPracticeFinder:
     def _threshold(self, evidence: Sequence[Citation], action_text: str) -> float:
         """The bar, scaled to the weights that can score when there is no shortfall or action text to compare."""
         w = self.weights
-        if any(c.quote.strip() for c in evidence) or action_text.strip():
-            return w.threshold
+        quoted = len({" ".join(c.quote.split()).casefold() for c in evidence if c.quote.strip()})
+        if quoted or action_text.strip():
+            # A quote beside an action reads as an answer to every gap it quotes: the more it quotes, the surer.
+            return w.threshold + w.breadth * max(0, quoted - 1)
         rest = w.theme + w.practice + w.mechanism + w.score
         return w.threshold * rest / (rest + w.shortfall + w.lever + w.words)
 

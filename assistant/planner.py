@@ -276,28 +276,38 @@ def _group(d: _Drafting, items: list[_Item]) -> list[_Stream]:
 
 
 def _size(d: _Drafting, streams: list[_Stream], limit: int) -> list[_Stream]:
-    """Merge the smallest workstreams into their nearest until the plan has at most ``limit``."""
+    """Merge the smallest workstreams into their nearest until the plan has at most ``limit``.
+
+    Among the smallest, the merge that keeps every workstream within its number of actions is
+    preferred (merging into a full workstream would fold unrelated shortfalls into one action).
+    """
     families = d.config.workstreams
     for s in streams:
         s.titles = s.titles or [families[s.family].title]
     while len(streams) > max(1, limit):
-        small = min(streams, key=lambda s: (len(s.items), -s.position))
-        rest = [s for s in streams if s is not small]
-        near = families[small.family].near
-        words = frozenset().union(*(i.words for i in small.items))
-
-        def closeness(s: _Stream, near: list[str] = near, words: frozenset[str] = words) -> tuple[int, int]:
-            rank = near.index(s.family) if s.family in near else len(near)
-            return rank, -len(words & frozenset().union(*(i.words for i in s.items)))
-
-        into = min(rest, key=closeness)
+        fewest = min(len(s.items) for s in streams)
+        pairs = [(s, t) for s in streams if len(s.items) == fewest for t in streams if t is not s]
+        small, into = min(pairs, key=lambda p: _merge_cost(d, p[0], p[1]))
         into.items += small.items
         merged = families[into.family].merged_titles.get(small.family) or families[small.family].merged_titles.get(
             into.family
         )
         into.titles = [merged] if merged and len(into.titles) == 1 else into.titles + small.titles
-        streams = rest
+        streams = [s for s in streams if s is not small]
     return sorted(streams, key=lambda s: s.position)
+
+
+def _merge_cost(d: _Drafting, small: _Stream, into: _Stream) -> tuple[int, int, int, int, int]:
+    """How bad merging ``small`` into ``into`` is: not a near workstream, actions over the limit, how far down
+    ``small``'s near list, fewer shared words, an earlier place in the report."""
+    near = d.config.workstreams[small.family].near
+    rank = near.index(into.family) if into.family in near else len(near)
+    levers = len(
+        _assign_levers(d, _lever_candidates(d, into.family, into.items + small.items), into.items + small.items)
+    )
+    overflow = max(0, levers - d.config.action_limit(d.report.score))
+    shared = len(frozenset().union(*(i.words for i in small.items)) & frozenset().union(*(i.words for i in into.items)))
+    return int(into.family not in near), overflow, rank, -shared, small.position
 
 
 def _workstream(d: _Drafting, stream: _Stream) -> tuple[Workstream, list[Action], int]:
@@ -372,10 +382,22 @@ def _priority(d: _Drafting, items: list[_Item]) -> tuple[Priority, str]:
 
 def _lever_groups(d: _Drafting, stream: _Stream) -> list[tuple[str, Lever, list[_Item]]]:
     """Shortfalls grouped by the lever that answers them, at most the score's number of actions."""
-    themes = list(dict.fromkeys([*(i.finding.theme for i in stream.items)]))
-    family_themes = d.config.workstreams[stream.family].themes
+    candidates = _lever_candidates(d, stream.family, stream.items)
+    ordered = list(_assign_levers(d, candidates, stream.items).values())
+    limit = d.config.action_limit(d.report.score)
+    while len(ordered) > limit:
+        ordered = _merge_closest(ordered, candidates, d.playbook)
+    return [
+        (theme, lever, items) for theme, lever, items in sorted(ordered, key=lambda g: min(i.position for i in g[2]))
+    ]
+
+
+def _lever_candidates(d: _Drafting, family: str, items: list[_Item]) -> list[tuple[str, Lever]]:
+    """(theme, lever) pairs that may answer ``items`` in a workstream of ``family``: the levers of their themes
+    and of the family's, less those setting up what the report says exists."""
+    themes = list(dict.fromkeys(i.finding.theme for i in items))
     candidates: list[tuple[str, Lever]] = []
-    for theme in dict.fromkeys([*themes, *family_themes]):
+    for theme in dict.fromkeys([*themes, *d.config.workstreams[family].themes]):
         play = d.playbook.play(theme)
         candidates += [
             (theme, lv) for lv in play.levers if not any(already_exists(c, d.report, d.cues) for c in lv.creates)
@@ -383,8 +405,15 @@ def _lever_groups(d: _Drafting, stream: _Stream) -> list[tuple[str, Lever, list[
     if not candidates:
         play = d.playbook.play(themes[0])
         candidates = [(themes[0], lv) for lv in play.levers]
+    return candidates
+
+
+def _assign_levers(
+    d: _Drafting, candidates: list[tuple[str, Lever]], items: list[_Item]
+) -> dict[str, tuple[str, Lever, list[_Item]]]:
+    """Each shortfall with the lever whose cue words its sentence shares most (its own theme's first)."""
     groups: dict[str, tuple[str, Lever, list[_Item]]] = {}
-    for item in stream.items:
+    for item in items:
 
         def fit(c: tuple[str, Lever], item: _Item = item) -> tuple[int, bool, int]:
             own = 1 if c[0] == item.finding.theme else 0
@@ -392,13 +421,7 @@ def _lever_groups(d: _Drafting, stream: _Stream) -> list[tuple[str, Lever, list[
 
         theme, lever = max(candidates, key=fit)
         groups.setdefault(lever.id, (theme, lever, []))[2].append(item)
-    ordered = list(groups.values())
-    limit = d.config.action_limit(d.report.score)
-    while len(ordered) > limit:
-        ordered = _merge_closest(ordered, candidates, d.playbook)
-    return [
-        (theme, lever, items) for theme, lever, items in sorted(ordered, key=lambda g: min(i.position for i in g[2]))
-    ]
+    return groups
 
 
 def _merge_closest(
