@@ -207,7 +207,8 @@ class GoodPracticeFinder:
     ) -> tuple[np.ndarray, np.ndarray]:
         pool = self.pool
         if pool.vectors is not None and self._own_vectors is not None:
-            query = self._query_vector(quotes, short_text)
+            query = self._query_vectors(quotes, short_text).mean(axis=0)
+            query = query / max(float(np.linalg.norm(query)), 1e-12)
             lever = self.evidence.embed([action_text]) if action_text.strip() else None
             both = pool.vectors @ np.stack([query, lever[0] if lever is not None else np.zeros_like(query)], axis=1)
             return both[:, 0], both[:, 1]
@@ -217,9 +218,9 @@ class GoodPracticeFinder:
         sim_lever = np.array([_overlap(lever_words, words) * scale for words in pool.words], dtype=np.float32)
         return sim_short, sim_lever
 
-    def _query_vector(self, quotes: Sequence[Citation], short_text: str) -> np.ndarray:
-        """The shortfall as one unit vector: the stored vectors of the whole sentences it quotes, and the
-        quoted words themselves where a quote is a clause (the rest of that sentence may be praise)."""
+    def _query_vectors(self, quotes: Sequence[Citation], short_text: str) -> np.ndarray:
+        """The shortfall as unit vectors, one a sentence: the stored vectors of the whole sentences it quotes,
+        and the quoted words themselves where a quote is a clause (the rest of that sentence may be praise)."""
         assert self._own_vectors is not None
         rows: list[int] = []
         clauses: list[str] = []
@@ -237,11 +238,9 @@ class GoodPracticeFinder:
             if embedded is not None:
                 parts.append(embedded)
         if not parts:
-            return np.zeros(self.pool.vectors.shape[1] if self.pool.vectors is not None else 1, np.float32)
+            return np.zeros((1, self.pool.vectors.shape[1] if self.pool.vectors is not None else 1), np.float32)
         stacked = np.vstack(parts).astype(np.float32)
-        stacked /= np.maximum(np.linalg.norm(stacked, axis=1, keepdims=True), 1e-12)
-        query = stacked.mean(axis=0)
-        return query / max(float(np.linalg.norm(query)), 1e-12)
+        return stacked / np.maximum(np.linalg.norm(stacked, axis=1, keepdims=True), 1e-12)
 
     # ------------------------------------------------------------------ choosing
 
@@ -295,7 +294,9 @@ class GoodPracticeFinder:
             out.append(self._chosen(q.evidence, q.theme, q.gap, per_report))
         return out
 
-    def _accept(self, per_report: dict[str, list[tuple[float, EvidenceUnit]]], score: float, unit: EvidenceUnit) -> bool:
+    def _accept(
+        self, per_report: dict[str, list[tuple[float, EvidenceUnit]]], score: float, unit: EvidenceUnit
+    ) -> bool:
         """Add ``unit`` to one action's picks when its report has room (a second quote must score near the first)."""
         got = per_report.get(unit.report_id)
         if got is None:
