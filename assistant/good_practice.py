@@ -10,6 +10,9 @@ by a documented mix (``Weights``):
 
 - ``shortfall``: cosine similarity of the unit to the shortfall's own sentences;
 - ``lever``: cosine similarity to the drafted action (what the council will do);
+- ``words``: the content words the shortfall and the action share with the unit, each
+  weighted by its rarity in the pool (IDF), so a name such as "Better Care Fund" or
+  "section 75" counts for more than "partners";
 - ``theme``: the unit's weight on the shortfall's theme, plus its related
   themes (``related`` in ``prompts/themes.yaml``) at ``related_share``;
 - ``practice``: the unit names one of the theme's (or, at the lower
@@ -20,13 +23,22 @@ by a documented mix (``Weights``):
   access to a system, a funding arrangement, a named board or network);
 - ``score``: the other report's score (a good or exceptional report first).
 
+The shortfall is its quoted sentences: the stored vector of each whole sentence,
+and the quoted words themselves where a quote is a clause ("..., but co-production
+had only developed recently": the praise before the "but" is not the gap).
 Without an index (no vectors) similarity falls back to shared content words.
-A candidate must clear ``Weights.threshold`` (calibrated on the good-practice
-gold in ``tests/gold/seeds.yaml``); otherwise the action gets a plain note that
-the other reports show no comparable practice. A quote already offered for an
-earlier action in the plan loses ``reuse_penalty`` (enough to rule it out), so
-another that clears the bar is offered, or the note. Tuned on the gold
-(threshold 0.6-0.62 and related_practice_share 0.2-0.35 give the same result).
+A candidate must clear ``Weights.threshold`` plus ``Weights.breadth`` for each
+further distinct shortfall sentence the action quotes (a quote beside an action
+reads as an answer to every gap it lists, so a broad action needs a surer match);
+otherwise the action gets a plain note that the other reports show no comparable
+practice. A plan asks for all its actions at once (``for_actions``): every
+(action, candidate) pair above the bar is taken best first, so each quote goes
+to the action it fits best, and one quote is never cited by two actions. Asked
+one action at a time (``for_action``, the chat), a quote already offered loses
+``reuse_penalty`` (enough to rule it out). Calibrated on the good-practice gold
+(``tests/gold/seeds.yaml``): threshold 0.60-0.66 at breadth 0.06 (0.62-0.67 at 0.05,
+0.60-0.64 at 0.07) give the same result; a second quote from the same report (``second_share`` below 1)
+adds no recall and costs precision, so one quote a report is cited.
 """
 
 from __future__ import annotations
@@ -72,9 +84,9 @@ class Weights:
     #: 1: a quote already offered is effectively out (the planner cites one quote on one action only),
     #: so the next candidate that clears the bar is offered instead.
     reuse_penalty: float = 1.0
-    threshold: float = 0.65
+    threshold: float = 0.63
     #: The bar rises by this much for each further shortfall sentence an action quotes.
-    breadth: float = 0.05
+    breadth: float = 0.06
     #: A second quote from the same report must score at least this share of the first
     #: (above 1: one quote per report, which the gold favours over padding).
     second_share: float = 1.01
