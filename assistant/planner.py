@@ -302,10 +302,14 @@ def _merge_cost(d: _Drafting, small: _Stream, into: _Stream) -> tuple[int, int, 
     ``small``'s near list, fewer shared words, an earlier place in the report."""
     near = d.config.workstreams[small.family].near
     rank = near.index(into.family) if into.family in near else len(near)
-    levers = len(
-        _assign_levers(d, _lever_candidates(d, into.family, into.items + small.items), into.items + small.items)
-    )
-    overflow = max(0, levers - d.config.action_limit(d.report.score))
+    overflow = 0
+    if into.family in near:  # a workstream not near is ranked after every near one, however full
+        items = into.items + small.items
+        overflow = max(
+            0,
+            len(_assign_levers(d, _lever_candidates(d, into.family, items), items))
+            - d.config.action_limit(d.report.score),
+        )
     shared = len(frozenset().union(*(i.words for i in small.items)) & frozenset().union(*(i.words for i in into.items)))
     return int(into.family not in near), overflow, rank, -shared, small.position
 
