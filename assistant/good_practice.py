@@ -43,6 +43,7 @@ adds no recall and costs precision, so one quote a report is cited.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -65,6 +66,8 @@ SUMMARY_WORDS = 16
 TOP = 200
 #: Most quotes cited from one authority for one action.
 MAX_GOOD_PRACTICE_QUOTES = 2
+#: "There were …" opening a practice sentence: kept in the one-line summary, which needs its verb.
+_THERE_WAS = re.compile(r"(there (?:was|were|is|are))(?: also)? ", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -354,6 +357,11 @@ class GoodPracticeFinder:
     def _item(self, other: Report, units: list[EvidenceUnit], label: str, gap: str) -> GoodPractice:
         citations = [Citation(passage_id=u.passage_id, quote=u.text, verified=True) for u in units]
         clause = excerpt(units[0].text, self.playbook.lexicon, clause=False).rstrip(".")
+        there = _THERE_WAS.match(fold(units[0].text).strip())
+        if there and not clause.lower().startswith(there.group(1).lower()):
+            clause = (
+                f"{there.group(1)} {clause}"  # "In X, there were section 75 agreements …", not "In X, section 75 …"
+            )
         clause = lower_initial(short_words(clause, SUMMARY_WORDS), other)
         gap = short_words(gap, SUMMARY_WORDS)
         who, here = other.authority, self.report.authority

@@ -133,3 +133,16 @@ def test_a_small_workstream_is_not_merged_into_one_already_full(assistant):
     assert tendering and not any(
         "Integrated arrangements did not always work well" in c.quote for a in tendering for c in a.evidence
     )
+
+
+def test_a_there_were_practice_keeps_its_verb_in_the_summary(assistant):
+    seen = 0
+    for name in ("Durham", "Gloucestershire"):
+        for a in assistant.plan(_report(assistant, name)).actions:
+            for gp in a.good_practice:
+                first = fold(gp.citations[0].quote)
+                if first.startswith(("There was", "There were")):
+                    seen += 1
+                    verb = " ".join(first.split()[:2]).lower()
+                    assert verb in gp.summary.lower(), gp.summary
+    assert seen, "the seed plans cite some 'There were …' practice"
