@@ -194,7 +194,7 @@ class GoodPracticeFinder:
         Fund" or "section 75" shared by a shortfall and a practice count for more than common words)."""
         postings, idf, norms = _word_index(self.pool)
         out = np.zeros(len(self.pool.units), dtype=np.float32)
-        wanted = [w for w in content_words(text) if w in postings]
+        wanted = [w for w in {_stem(w) for w in content_words(text)} if w in postings]
         if not wanted:
             return out
         for word in wanted:
@@ -381,15 +381,28 @@ def _word_index(pool: Pool) -> tuple[dict[str, np.ndarray], dict[str, float], np
     if found is not None:
         return found
     positions: dict[str, list[int]] = {}
-    for i, words in enumerate(pool.words):
+    stemmed = [frozenset(_stem(w) for w in words) for words in pool.words]
+    for i, words in enumerate(stemmed):
         for word in words:
             positions.setdefault(word, []).append(i)
     n = max(len(pool.units), 1)
     idf = {w: float(np.log((1 + n) / (1 + len(p))) + 1.0) for w, p in positions.items()}
-    norms = np.array([np.sqrt(sum(idf[w] ** 2 for w in words)) for words in pool.words], dtype=np.float32)
+    norms = np.array([np.sqrt(sum(idf[w] ** 2 for w in words)) for words in stemmed], dtype=np.float32)
     index = ({w: np.array(p, dtype=np.int64) for w, p in positions.items()}, idf, norms)
     pool.cache["word_index"] = index
     return index
+
+
+def _stem(word: str) -> str:
+    """A light stem for shared words: "commissioned", "commissioning" and "commission" meet, "community"
+    and "communication" do not."""
+    for suffix in ("ing", "ed"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            word = word[: -len(suffix)]
+            break
+    if word.endswith("ion") and len(word) >= 7:
+        word = word[:-3]
+    return word
 
 
 def _overlap(a: frozenset[str], b: frozenset[str]) -> float:

@@ -146,3 +146,21 @@ def test_a_there_were_practice_keeps_its_verb_in_the_summary(assistant):
                     verb = " ".join(first.split()[:2]).lower()
                     assert verb in gp.summary.lower(), gp.summary
     assert seen, "the seed plans cite some 'There were …' practice"
+
+
+def test_shared_words_meet_across_word_forms_but_not_across_meanings():
+    from assistant.good_practice import _stem
+
+    assert _stem("commissioned") == _stem("commissioning") == _stem("commission")
+    assert _stem("integrated") == _stem("integration")
+    assert _stem("community") != _stem("communication")
+    assert _stem("need") == "need"  # short words are left alone
+
+
+def test_a_comparison_of_how_organisations_fared_is_an_outcome_not_practice(assistant):
+    from assistant.evidence import classify
+
+    cues, ecues = assistant.evidence.cues, assistant.evidence.ecues
+    kind = classify("Those organisations within the Riverside Wellbeing Alliance had more clarity.", cues, ecues)[0]
+    assert kind == "outcome"
+    assert classify("A carers forum met monthly with commissioners.", cues, ecues)[0] == "practice"
