@@ -298,8 +298,8 @@ def _size(d: _Drafting, streams: list[_Stream], limit: int) -> list[_Stream]:
 
 
 def _merge_cost(d: _Drafting, small: _Stream, into: _Stream) -> tuple[int, int, int, int, int]:
-    """How bad merging ``small`` into ``into`` is: not a near workstream, actions over the limit, how far down
-    ``small``'s near list, fewer shared words, an earlier place in the report."""
+    """How bad merging ``small`` into ``into`` is (lower is better): not a near workstream, actions over the
+    limit, how far down ``small``'s near list, fewer shared words; of equals, the later workstream merges."""
     near = d.config.workstreams[small.family].near
     rank = near.index(into.family) if into.family in near else len(near)
     overflow = 0
@@ -311,7 +311,7 @@ def _merge_cost(d: _Drafting, small: _Stream, into: _Stream) -> tuple[int, int, 
             - d.config.action_limit(d.report.score),
         )
     shared = len(frozenset().union(*(i.words for i in small.items)) & frozenset().union(*(i.words for i in into.items)))
-    return int(into.family not in near), overflow, rank, -shared, small.position
+    return int(into.family not in near), overflow, rank, -shared, -small.position
 
 
 def _workstream(d: _Drafting, stream: _Stream) -> tuple[Workstream, list[Action], int]:
