@@ -44,6 +44,7 @@ adds no recall and costs precision, so one quote a report is cited.
 from __future__ import annotations
 
 import re
+from array import array
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -380,15 +381,19 @@ def _word_index(pool: Pool) -> tuple[dict[str, np.ndarray], dict[str, float], np
     found = pool.cache.get("word_index")
     if found is not None:
         return found
-    positions: dict[str, list[int]] = {}
-    stemmed = [frozenset(_stem(w) for w in words) for words in pool.words]
-    for i, words in enumerate(stemmed):
-        for word in words:
-            positions.setdefault(word, []).append(i)
+    positions: dict[str, array[int]] = {}
+    for i, words in enumerate(pool.words):
+        for word in {_stem(w) for w in words}:
+            positions.setdefault(word, array("l")).append(i)
     n = max(len(pool.units), 1)
-    idf = {w: float(np.log((1 + n) / (1 + len(p))) + 1.0) for w, p in positions.items()}
-    norms = np.array([np.sqrt(sum(idf[w] ** 2 for w in words)) for words in stemmed], dtype=np.float32)
-    index = ({w: np.array(p, dtype=np.int64) for w, p in positions.items()}, idf, norms)
+    postings = {
+        w: np.frombuffer(p, dtype=np.int64) if p.itemsize == 8 else np.array(p, np.int64) for w, p in positions.items()
+    }
+    idf = {w: float(np.log((1 + n) / (1 + len(p))) + 1.0) for w, p in postings.items()}
+    squares = np.zeros(len(pool.units), dtype=np.float64)
+    for w, p in postings.items():
+        squares[p] += idf[w] ** 2
+    index = (postings, idf, np.sqrt(squares).astype(np.float32))
     pool.cache["word_index"] = index
     return index
 
