@@ -246,3 +246,26 @@ def test_malformed_gold_errors_clearly(tmp_path, text, message):
         load_gold(path)
     with pytest.raises(GoldError, match="not found"):
         load_gold(tmp_path / "missing.yaml")
+
+
+def test_seed_plans_meet_the_good_practice_floors(tmp_path_factory):
+    """The CI gate for plans, as `python -m assistant eval` measures them (engine findings, the real index):
+    good-practice precision and recall, SMART completeness, duplicates and plan defects against the floors
+    in tests/gold/seeds.yaml."""
+    from assistant.service import Assistant
+    from assistant.settings import Settings
+
+    root = tmp_path_factory.mktemp("eval-plans")
+    shutil.copytree(PROJECT_ROOT / "seeds", root / "seeds")
+    settings = Settings(seeds_dir=root / "seeds", vectorstore_dir=root / "vs", data_dir=root / "data", engine="builtin")
+    a = Assistant(settings)
+    reports = a.reports()
+    plans = {r.id: a.plan(r) for r in reports}
+    findings = {r.id: a.findings(r) for r in reports}
+    result = run_eval(reports, a.taxonomy, DEFAULT_GOLD, findings=findings, plans=plans)
+    assert not result.errors, result.errors
+    for name in ("good_practice_precision", "good_practice_recall"):
+        metric = result.metric(name)
+        assert metric.passed, format_eval(result)
+        assert metric.threshold >= 0.75
+    assert result.passed, format_eval(result)
