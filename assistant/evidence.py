@@ -25,10 +25,10 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
@@ -38,6 +38,8 @@ from .findings import Cues, load_cues
 from .index import unit_texts
 from .models import Passage, Report
 from .themes import Taxonomy, tokens
+from .units_cache import FOLDER as UNITS_FOLDER
+from .units_cache import UnitsCache
 
 if TYPE_CHECKING:  # pragma: no cover
     from .index import Index
@@ -49,7 +51,13 @@ KINDS: tuple[UnitKind, ...] = ("shortfall", "practice", "mitigation", "context",
 SUBHEADING_WEIGHT = 0.3
 PASSAGE_WEIGHT = 0.2
 #: Reports whose units are kept in memory besides those in pools (bounded for a 1,400-report corpus).
-UNITS_CACHE = 256
+UNITS_CACHE = 64
+#: Units a pool keeps made (as objects) after they are read, at most.
+MADE_UNITS = 4096
+#: A pool of at least this many reports of the corpus is cut from the corpus-wide pool.
+POOL_FROM_CORPUS = 32
+#: Units held by cached pools at most (75 MB of 384-d vectors per 50,000 units), the oldest dropped first.
+POOL_ROWS = 120_000
 _STRAIGHT = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"})
 
 
@@ -209,23 +217,104 @@ def report_units(report: Report, taxonomy: Taxonomy, cues: Cues, ecues: Evidence
 # --------------------------------------------------------------------------- the pool
 
 
+class UnitRows(Sequence[EvidenceUnit]):
+    """A pool's units kept as their JSON (a few hundred bytes each, against about 2 KB as objects),
+    made into ``EvidenceUnit`` objects when one is read."""
+
+    __slots__ = ("rows", "_made")
+
+    def __init__(self, rows: tuple[bytes, ...]):
+        self.rows = rows
+        self._made: dict[int, EvidenceUnit] = {}  # the units read lately (rankings read the same top ones)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @overload
+    def __getitem__(self, i: int) -> EvidenceUnit: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[EvidenceUnit]: ...
+
+    def __getitem__(self, i: int | slice) -> EvidenceUnit | list[EvidenceUnit]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self.rows)))]
+        found = self._made.get(i)
+        if found is None:
+            found = EvidenceUnit.model_validate_json(self.rows[i])
+            if len(self._made) >= MADE_UNITS:
+                self._made.clear()
+            self._made[i] = found
+        return found
+
+
 @dataclass(frozen=True)
 class Pool:
     """Units of many reports as arrays, for ranking by matrix products.
 
-    ``vectors`` is (n, d) float32 of unit vectors (or None without an index);
-    ``themes`` is (n, t) float32 of theme weights in ``theme_ids`` order.
+    ``units`` are made on access (``UnitRows``); ``ids``, ``texts`` and ``report_ids`` are the
+    columns ranking reads. ``vectors`` is (n, d) float32 of unit vectors (or None without an
+    index); ``themes`` is (n, t) float32 of theme weights in ``theme_ids`` order.
     """
 
-    units: tuple[EvidenceUnit, ...]
+    units: UnitRows
+    ids: tuple[str, ...]
+    texts: tuple[str, ...]
+    report_ids: tuple[str, ...]
     vectors: np.ndarray | None
     themes: np.ndarray
     theme_ids: tuple[str, ...]
     mechanism: np.ndarray
     scores: np.ndarray
     authorities: np.ndarray
-    words: tuple[frozenset[str], ...]
     cache: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def words(self) -> tuple[frozenset[str], ...]:
+        """Each unit's content words (lexical similarity without an index), made once per pool."""
+        return self.column("words", lambda pool: tuple(content_words(t) for t in pool.texts))
+
+    def column(self, key: Hashable, make: Callable[[Pool], Any]) -> Any:
+        """A per-unit array or tuple made by ``make(pool)`` once per pool; a pool cut from another
+        (``select``) takes its rows of the other's, so the corpus-wide pool makes it once for all."""
+        found = self.cache.get(key)
+        if found is None:
+            parent = self.cache.get("parent")
+            if parent is None:
+                found = make(self)
+            else:
+                whole, rows = parent
+                found = whole.column(key, make)
+                found = found[rows] if isinstance(found, np.ndarray) else tuple(found[int(i)] for i in rows)
+            self.cache[key] = found
+        return found
+
+    def select(self, rows: np.ndarray) -> Pool:
+        """The pool of the units at ``rows`` (in that order)."""
+        pick = [int(i) for i in rows]
+        return Pool(
+            units=UnitRows(tuple(self.units.rows[i] for i in pick)),
+            ids=tuple(self.ids[i] for i in pick),
+            texts=tuple(self.texts[i] for i in pick),
+            report_ids=tuple(self.report_ids[i] for i in pick),
+            vectors=self.vectors[rows] if self.vectors is not None else None,
+            themes=self.themes[rows],
+            theme_ids=self.theme_ids,
+            mechanism=self.mechanism[rows],
+            scores=self.scores[rows],
+            authorities=self.authorities[rows],
+            cache={"parent": (self, rows)},
+        )
+
+
+def _stacked(sources: list[tuple[np.ndarray, list[int]]]) -> np.ndarray:
+    """The kept rows of each report's vectors in one float32 matrix, filled in place (no temporary copies)."""
+    out = np.empty((sum(len(keep) for _, keep in sources), sources[0][0].shape[1]), dtype=np.float32)
+    start = 0
+    for vecs, keep in sources:
+        out[start : start + len(keep)] = vecs[keep]
+        start += len(keep)
+    return out
 
 
 def content_words(text: str) -> frozenset[str]:
@@ -246,8 +335,13 @@ class EvidenceBase:
         self.index = index
         self._units: dict[tuple[str, str], tuple[EvidenceUnit, ...]] = {}
         self._pools: dict[tuple, Pool] = {}
+        #: The corpus (set by the ``Assistant`` on each reload): big pools are cut from its pool.
+        self.corpus: tuple[Report, ...] = ()
         self._lock = threading.RLock()
         self._theme_ids = tuple([*taxonomy.ids, taxonomy.fallback.id])
+        # Classified units kept on disk beside the index (none without one).
+        folder = getattr(index, "dir", None)
+        self.saved = UnitsCache(Path(folder) / UNITS_FOLDER, taxonomy, self.cues, self.ecues) if folder else None
 
     @property
     def theme_ids(self) -> tuple[str, ...]:
@@ -257,7 +351,10 @@ class EvidenceBase:
         key = (report.id, report.content_hash)
         found = self._units.get(key)
         if found is None:
-            found = tuple(report_units(report, self.taxonomy, self.cues, self.ecues))
+            saved = self.saved.get(report) if self.saved is not None else None
+            found = tuple(saved if saved is not None else report_units(report, self.taxonomy, self.cues, self.ecues))
+            if saved is None and self.saved is not None:
+                self.saved.put(report, found)
             with self._lock:
                 if len(self._units) >= UNITS_CACHE:  # pools keep what they need; the rest is cheap to redo
                     self._units.pop(next(iter(self._units)))
@@ -277,16 +374,40 @@ class EvidenceBase:
         return row
 
     def pool(self, reports: Sequence[Report], kinds: Sequence[str], *, key_findings_only: bool = True) -> Pool:
-        """The units of ``kinds`` in ``reports`` as arrays (built once per reports and kinds)."""
+        """The units of ``kinds`` in ``reports`` as arrays (built once per reports and kinds).
+
+        A pool of many reports of the corpus (``corpus``, set by the ``Assistant``) is cut from the
+        corpus-wide pool, so each plan's "every other report" costs a selection, not a rebuild."""
         key = (tuple((r.id, r.content_hash) for r in reports), tuple(kinds), key_findings_only)
         found = self._pools.get(key)
         if found is not None:
             return found
-        wanted = set(kinds)
-        units: list[EvidenceUnit] = []
-        rows: list[np.ndarray] = []
+        whole = tuple((r.id, r.content_hash) for r in self.corpus)
+        if len(reports) >= POOL_FROM_CORPUS and key[0] != whole and set(key[0]) <= set(whole):
+            base = self.pool(self.corpus, kinds, key_findings_only=key_findings_only)
+            wanted = {rid for rid, _ in key[0]}
+            order = {rid: i for i, (rid, _) in enumerate(key[0])}
+            rows = np.array([i for i, rid in enumerate(base.report_ids) if rid in wanted], dtype=np.int64)
+            # A pool lists reports in the order asked; the corpus order is kept when it is the same.
+            rows = rows[np.argsort([order[base.report_ids[i]] for i in rows], kind="stable")]
+            found = base.select(rows)
+        else:
+            found = self._build_pool(reports, set(kinds), key_findings_only)
+        with self._lock:
+            # The oldest first, the corpus-wide pools last (every big pool is cut from them).
+            old = sorted(self._pools, key=lambda k: k[0] == whole)
+            while old and sum(len(p.ids) for p in self._pools.values()) + len(found.ids) > POOL_ROWS:
+                self._pools.pop(old.pop(0))
+            self._pools[key] = found
+        return found
+
+    def _build_pool(self, reports: Sequence[Report], wanted: set[str], key_findings_only: bool) -> Pool:
+        """A pool made from each report's units in turn; only columns are kept (no unit objects)."""
+        cols: dict[str, list] = {k: [] for k in ("rows", "ids", "texts", "report_ids", "themes", "mech", "who")}
+        sources: list[tuple[np.ndarray, list[int]]] = []  # (report's unit vectors, rows kept): copied once, below
         scores: list[int] = []
         have_vectors = self.index is not None
+        dump = EvidenceUnit.__pydantic_serializer__.to_json
         for report in reports:
             all_units = self.units(report)
             keep = [
@@ -300,27 +421,30 @@ class EvidenceBase:
             if vecs is None or len(vecs) != len(all_units):
                 have_vectors = False
             else:
-                rows.append(vecs[keep])
-            units += [all_units[i] for i in keep]
+                sources.append((vecs, keep))
+            for u in (all_units[i] for i in keep):
+                cols["rows"].append(dump(u))
+                cols["ids"].append(u.id)
+                cols["texts"].append(u.text)
+                cols["report_ids"].append(u.report_id)
+                cols["themes"].append(self.theme_row(u.themes))
+                cols["mech"].append(u.mechanism)
+                cols["who"].append(u.authority.casefold())
             scores += [report.score or 0] * len(keep)
-        vectors = np.vstack(rows).astype(np.float32) if have_vectors and rows else None
-        pool = Pool(
-            units=tuple(units),
-            vectors=vectors if vectors is not None and len(vectors) == len(units) else None,
-            themes=np.vstack([self.theme_row(u.themes) for u in units])
-            if units
-            else np.zeros((0, len(self._theme_ids)), np.float32),
+        matrix = _stacked(sources) if have_vectors and sources else None
+        n = len(cols["ids"])
+        return Pool(
+            units=UnitRows(tuple(cols["rows"])),
+            ids=tuple(cols["ids"]),
+            texts=tuple(cols["texts"]),
+            report_ids=tuple(cols["report_ids"]),
+            vectors=matrix if matrix is not None and len(matrix) == n else None,
+            themes=np.vstack(cols["themes"]) if n else np.zeros((0, len(self._theme_ids)), np.float32),
             theme_ids=self._theme_ids,
-            mechanism=np.array([u.mechanism for u in units], dtype=np.float32),
+            mechanism=np.array(cols["mech"], dtype=np.float32),
             scores=np.array(scores, dtype=np.float32),
-            authorities=np.array([u.authority.casefold() for u in units], dtype=object),
-            words=tuple(content_words(u.text) for u in units),
+            authorities=np.array(cols["who"], dtype=object),
         )
-        with self._lock:
-            if len(self._pools) > 64:
-                self._pools.clear()
-            self._pools[key] = pool
-        return pool
 
     def embed(self, texts: Sequence[str]) -> np.ndarray | None:
         """Query vectors for ``texts`` (None without an index; the index remembers recent ones)."""

@@ -150,7 +150,7 @@ class GoodPracticeFinder:
         self.pool: Pool = evidence.pool(self.others, ("practice",))
         self.used: Counter[str] = Counter()
         self._penalty = np.zeros(len(self.pool.units), dtype=np.float32)
-        self._position = {u.id: i for i, u in enumerate(self.pool.units)}
+        self._position = {uid: i for i, uid in enumerate(self.pool.ids)}
         self._practice: dict[str, np.ndarray] = {}
         self._own_units = evidence.units(report)
         self._own_vectors = evidence.vectors(report) if self.pool.vectors is not None else None
@@ -424,20 +424,19 @@ def practice_hits(pool: Pool, taxonomy, theme: str, related_share: float = WEIGH
     """1 where a unit names a ``practice`` cue of ``theme``, ``related_share`` for a related theme's, else 0.
 
     Remembered on the pool (pools are immutable and shared across chat sessions)."""
-    key = (theme, related_share)
-    found = pool.cache.get(key)
-    if found is not None:
-        return found
+    return pool.column(("practice", theme, related_share), lambda p: _practice_hits(p, taxonomy, theme, related_share))
+
+
+def _practice_hits(pool: Pool, taxonomy, theme: str, related_share: float) -> np.ndarray:
     own = _practice_cues(taxonomy, [theme])
     near = _practice_cues(taxonomy, related_themes(taxonomy, theme)) - own
     hits = np.zeros(len(pool.units), dtype=np.float32)
-    for i, u in enumerate(pool.units):
-        low = fold(u.text).lower()
+    for i, text in enumerate(pool.texts):
+        low = fold(text).lower()
         if any(c in low for c in own):
             hits[i] = 1.0
         elif any(c in low for c in near):
             hits[i] = related_share
-    pool.cache[key] = hits
     return hits
 
 

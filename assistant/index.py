@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -25,28 +24,38 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypedDict, Unpack
 
-import bm25s
 import chromadb
 import numpy as np
-from bm25s.stopwords import STOPWORDS_EN_PLUS
 from chromadb.api.types import Where
 from chromadb.config import Settings as ChromaSettings
 from langchain_chroma import Chroma
 from langchain_core.embeddings import Embeddings
 from pydantic import BaseModel, Field
 
+from . import unit_vectors as units_module
 from .embeddings import get_embedder
+from .lexical import BM25_DIR, Lexical, LexicalStore, tokenise, tokeniser_fingerprint
 from .models import Passage, Report, SearchHit
 from .settings import Settings
-from .text import terms
+from .unit_vectors import UNITS_DIR, UnitVectors, passage_vectors, unit_texts
+
+__all__ = [
+    "BM25_DIR",
+    "UNITS_DIR",
+    "Index",
+    "SearchFilters",
+    "SyncStats",
+    "fingerprint",
+    "passage_vectors",
+    "tokenise",
+    "tokeniser_fingerprint",
+    "unit_texts",
+]
 
 Progress = Callable[[int, int], None]
 
 COLLECTION = "passages"
 MANIFEST = "index_manifest.json"
-BM25_DIR = "bm25"
-#: Sentence (evidence unit) vectors, one float16 .npy per report content and embedder.
-UNITS_DIR = "units"
 #: Query vectors remembered before the cache is emptied.
 QUERY_CACHE = 4096
 #: Reciprocal rank fusion constant (Cormack et al.).
@@ -55,16 +64,6 @@ RRF_K = 60
 DEPTH = 50
 #: Passages embedded and upserted per step (one progress update each).
 CHUNK = 256
-#: Bump when the BM25 tokeniser changes in a way ``tokeniser_fingerprint``'s probe would miss.
-TOKENISER_VERSION = "2"
-#: Text whose BM25 terms stand for the tokeniser in ``tokeniser_fingerprint``: case, stopwords,
-#: possessives, contractions, hyphens, curly quotes, plurals and digits.
-_TOKENISER_PROBE = (
-    "The carers' assessments weren't timely; Shared Lives was 2 weeks late. Co-production with the "
-    "council\u2019s agencies, classes, processes and analysis: A&E, NHS-funded, 24/7, \u00e9t\u00e9 I x"
-)
-_FILTERS = ("authority", "quality_statement", "section", "report_id")
-_STOPWORDS = frozenset(STOPWORDS_EN_PLUS)
 
 
 class SearchFilters(TypedDict, total=False):
@@ -86,45 +85,6 @@ class SyncStats(BaseModel):
     embedded_passages: int = Field(default=0, description="passages embedded by this sync")
     seconds: float = Field(default=0.0, description="how long the sync took")
     rebuilt: bool = Field(default=False, description="the store was wiped first (another embedder)")
-
-
-def tokenise(text: str) -> list[str]:
-    """BM25 terms: the words of ``text.terms`` (folded), no stopwords or single characters."""
-    return terms(text, _STOPWORDS, min_length=2)
-
-
-def tokeniser_fingerprint() -> str:
-    """Changes when the BM25 terms change: the version, the stopwords and the terms of a probe text.
-
-    Part of the digest that decides whether a saved BM25 index is reused, so a
-    change to the word tokenizer (``text.py``) rebuilds it.
-    """
-    probe = [TOKENISER_VERSION, sorted(_STOPWORDS), tokenise(_TOKENISER_PROBE)]
-    return hashlib.sha256(json.dumps(probe).encode()).hexdigest()
-
-
-def unit_texts(passage: Passage) -> list[str]:
-    """The sentences of a passage as embedded: one evidence unit each (the whole text if it has none)."""
-    return [t for t in passage.sentence_texts() if t.strip()] or [passage.text]
-
-
-def _unit_vectors_of(embedder: Embeddings, passages: Sequence[Passage]) -> tuple[np.ndarray, list[int]]:
-    """Every sentence of ``passages`` embedded once, and how many sentences each passage has."""
-    texts = [t for p in passages for t in unit_texts(p)]
-    counts = [len(unit_texts(p)) for p in passages]
-    encode = getattr(embedder, "encode", None)
-    vectors = encode(texts) if callable(encode) else np.asarray(embedder.embed_documents(texts), dtype=np.float32)
-    return np.asarray(vectors, dtype=np.float32), counts
-
-
-def passage_vectors(unit_vectors: np.ndarray, counts: Sequence[int]) -> np.ndarray:
-    """A passage's vector is the normalised mean of its sentences' vectors (no second embedding pass)."""
-    out = np.zeros((len(counts), unit_vectors.shape[1]), dtype=np.float32)
-    start = 0
-    for i, n in enumerate(counts):
-        out[i] = unit_vectors[start : start + n].mean(axis=0)
-        start += n
-    return out / np.clip(np.linalg.norm(out, axis=1, keepdims=True), 1e-12, None)
 
 
 def fingerprint(report: Report) -> str:
@@ -152,30 +112,6 @@ class _Indexed:
     passage_ids: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class _Lexical:
-    """The searchable snapshot: BM25 over the passages in ``ids`` order, plus filter columns."""
-
-    bm25: bm25s.BM25 | None
-    ids: tuple[str, ...]
-    columns: dict[str, np.ndarray]
-    passages: dict[str, Passage]
-    digest: str = ""
-
-    def ranked(self, query: str, where: dict[str, str], depth: int) -> list[str]:
-        if self.bm25 is None:
-            return []
-        term_ids = self.bm25.get_tokens_ids(tokenise(query))
-        if not term_ids:
-            return []
-        scores = self.bm25.get_scores_from_ids(term_ids)
-        for field, value in where.items():
-            scores = np.where(self.columns[field] == value, scores, 0.0)
-        hits = np.flatnonzero(scores > 0)
-        best = hits[np.argsort(-scores[hits], kind="stable")[:depth]]
-        return [self.ids[i] for i in best]
-
-
 class Index:
     """Hybrid passage index over a Chroma collection and a BM25 index.
 
@@ -197,10 +133,10 @@ class Index:
         else:
             self._client = chromadb.PersistentClient(path=str(self.dir), settings=chroma_settings)
         self._lock = threading.Lock()
-        self._lexical = _Lexical(None, (), {}, {})
-        self._tokens: dict[tuple[str, str], list[list[str]]] = {}  # (report id, fingerprint) -> BM25 terms
+        self._lexical = Lexical()
+        self._lexical_store = LexicalStore(self.dir)
         self._reports: dict[str, Report] = {}
-        self._unit_cache: dict[tuple[str, str], np.ndarray] = {}
+        self._units = UnitVectors(self.dir, self.embedder_id)
         self._queries: dict[str, np.ndarray] = {}
         self._open_collection()
 
@@ -300,7 +236,7 @@ class Index:
             new = {rid: _Indexed(prints[rid], tuple(p.id for p in wanted[rid].passages)) for rid in wanted}
             if new != indexed:
                 self._write_manifest(new)
-            self._lexical = self._load_lexical(wanted, prints)
+            self._lexical = self._lexical_store.load(wanted, prints, self._lexical)
         return SyncStats(
             added_reports=len(added),
             updated_reports=len(updated),
@@ -321,7 +257,7 @@ class Index:
             left[p.report_id] = left.get(p.report_id, 0) + 1
         for i in range(0, len(todo), CHUNK):
             chunk = todo[i : i + CHUNK]
-            units, counts = _unit_vectors_of(self.embedder, [p for p, _ in chunk])
+            units, counts = units_module.unit_vectors_of(self.embedder, [p for p, _ in chunk])
             self._collection.upsert(
                 ids=[p.id for p, _ in chunk],
                 embeddings=passage_vectors(units, counts),
@@ -340,46 +276,17 @@ class Index:
 
     # ------------------------------------------------------------------ unit vectors
 
-    def _units_path(self, report_id: str, content_hash: str) -> Path:
-        key = hashlib.sha256(f"{self.embedder_id}\n{report_id}\n{content_hash}".encode()).hexdigest()[:32]
-        return self.dir / UNITS_DIR / f"{key}.npy"
-
     def _save_units(self, report_id: str, vectors: np.ndarray) -> None:
         report = self._reports.get(report_id)
-        if report is None:
-            return
-        path = self._units_path(report_id, report.content_hash)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp.npy")
-            np.save(tmp, vectors.astype(np.float16))
-            os.replace(tmp, path)
-        except OSError:
-            pass  # a read-only disk only costs embedding them again
-        self._unit_cache[(report_id, report.content_hash)] = vectors.astype(np.float32)
+        if report is not None:
+            self._units.save(report, vectors)
 
     def unit_vectors(self, report: Report) -> np.ndarray:
         """(sentences, d) float32 vectors of the report's evidence units, in passage and sentence order.
 
         Kept on disk per report content; a report indexed before units existed is embedded now, once.
         """
-        key = (report.id, report.content_hash)
-        found = self._unit_cache.get(key)
-        rows = sum(len(unit_texts(p)) for p in report.passages)
-        if found is not None and len(found) == rows:
-            return found
-        path = self._units_path(report.id, report.content_hash)
-        try:
-            found = np.load(path).astype(np.float32)
-        except (OSError, ValueError):
-            found = None
-        if found is None or len(found) != rows:
-            found, _ = _unit_vectors_of(self.embedder, report.passages)
-            self._reports.setdefault(report.id, report)
-            self._save_units(report.id, found)
-        with self._lock:
-            self._unit_cache[key] = found
-        return found
+        return self._units.get(report, self.embedder)
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         """(len(texts), d) float32 query vectors; recent queries are remembered (chat sessions repeat them)."""
@@ -395,50 +302,6 @@ class Index:
                     self._queries.clear()
                 self._queries.update(zip(missing, vectors, strict=True))
         return np.vstack([self._queries[t] for t in texts])
-
-    # ------------------------------------------------------------------ BM25
-
-    def _load_lexical(self, wanted: dict[str, Report], prints: dict[str, str]) -> _Lexical:
-        passages = [p for rid in sorted(wanted) for p in wanted[rid].passages]
-        ids = tuple(p.id for p in passages)
-        columns = {f: np.array([getattr(p, f) for p in passages], dtype=object) for f in _FILTERS}
-        by_id = {p.id: p for p in passages}
-        digest = hashlib.sha256(json.dumps([tokeniser_fingerprint(), sorted(prints.items())]).encode()).hexdigest()
-        if self._lexical.digest == digest and self._lexical.ids == ids:
-            return self._lexical
-        bm25 = self._read_bm25(digest, len(ids)) if ids else None
-        if bm25 is None and ids:
-            bm25 = bm25s.BM25()
-            bm25.index(self._terms(wanted, prints), show_progress=False)
-            self._save_bm25(bm25, digest)
-        return _Lexical(bm25, ids, columns, by_id, digest)
-
-    def _terms(self, wanted: dict[str, Report], prints: dict[str, str]) -> list[list[str]]:
-        """BM25 terms of every passage in index order; reports tokenised by an earlier sync are reused."""
-        keys = [(rid, prints[rid]) for rid in sorted(wanted)]
-        self._tokens = {
-            key: self._tokens.get(key) or [tokenise(p.text) for p in wanted[key[0]].passages] for key in keys
-        }
-        return [terms for key in keys for terms in self._tokens[key]]
-
-    def _read_bm25(self, digest: str, n_docs: int) -> bm25s.BM25 | None:
-        folder = self.dir / BM25_DIR
-        try:
-            if (folder / "digest").read_text(encoding="utf-8") != digest:
-                return None
-            bm25 = bm25s.BM25.load(str(folder), show_progress=False)
-        except (OSError, ValueError):
-            return None
-        return bm25 if bm25.scores["num_docs"] == n_docs else None
-
-    def _save_bm25(self, bm25: bm25s.BM25, digest: str) -> None:
-        folder = self.dir / BM25_DIR
-        tmp = self.dir / f"{BM25_DIR}.{os.getpid()}.tmp"
-        shutil.rmtree(tmp, ignore_errors=True)
-        bm25.save(str(tmp), show_progress=False)
-        (tmp / "digest").write_text(digest, encoding="utf-8")
-        shutil.rmtree(folder, ignore_errors=True)
-        os.replace(tmp, folder)
 
     # ------------------------------------------------------------------ search
 

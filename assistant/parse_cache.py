@@ -26,7 +26,7 @@ _REPORTS = TypeAdapter(list[Report])
 
 
 @lru_cache(maxsize=1)
-def _code_digest() -> str:
+def code_digest() -> str:
     here = Path(__file__).parent
     parts = [(here / name).read_bytes() for name in _CODE]
     parts += [p.read_bytes() for p in sorted(DATA_DIR.iterdir()) if p.is_file()]
@@ -43,7 +43,7 @@ class ParseCache:
         data = read_report_file(path, max_bytes=max_bytes)
         entries = {k: v for k, v in manifest.items() if k == path.name or k.startswith(path.name + "#")}
         key = hashlib.sha256(
-            f"{_code_digest()}\n{path.name}\n{max_bytes}\n{json.dumps(entries, sort_keys=True, default=str)}\n".encode()
+            f"{code_digest()}\n{path.name}\n{max_bytes}\n{json.dumps(entries, sort_keys=True, default=str)}\n".encode()
             + data
         ).hexdigest()[:32]
         cached = self.folder / f"{key}.json"

@@ -305,8 +305,14 @@ def load_peer_phrases(prompts_dir: Path) -> PeerPhrases:
     return load_yaml(prompts_dir / PHRASES_FILE, PeerPhrases)
 
 
+@lru_cache(maxsize=2048)
+def _phrase(phrase: str) -> re.Pattern[str]:
+    """A phrase as a whole-words pattern over ``name_key`` text (made once: every chat message asks)."""
+    return re.compile(rf"(?<![a-z0-9]){re.escape(name_key(phrase))}(?![a-z0-9])")
+
+
 def _has(text: str, phrase: str) -> bool:
-    return re.search(rf"(?<![a-z0-9]){re.escape(name_key(phrase))}(?![a-z0-9])", text) is not None
+    return _phrase(phrase).search(text) is not None
 
 
 def peer_selection_from_text(

@@ -7,6 +7,7 @@ construction, so no separate ingest step is ever required.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -51,7 +52,10 @@ class Assistant:
             corpus = load_corpus(self.settings)
             self.sync_stats = self.index.sync(corpus.reports, progress=progress)
             self.corpus = corpus
+            self.evidence.corpus = tuple(corpus.reports)
             self._saved_findings.prune(corpus.reports)
+            if self.evidence.saved is not None:
+                self.evidence.saved.prune(corpus.reports)
             return self.sync_stats
 
     @property
@@ -120,6 +124,23 @@ class Assistant:
                     self._saved_findings.put(report, found)
             self._findings[key] = found
         return self._findings[key]
+
+    def warm_up(self, keep_going: Callable[[], bool] = lambda: True) -> None:
+        """Bring what the first questions across councils need into memory: every report's findings and
+        evidence units (read back from disk) and the corpus-wide pool of practice units. The app runs it in
+        the background after start-up and stops it (``keep_going``) when the app drops this Assistant;
+        errors only mean the first such question does the work itself."""
+        try:
+            reports = list(self.corpus.reports)
+            for r in reports:
+                if not keep_going():
+                    return
+                self.findings(r, engine="builtin")
+                self.evidence.units(r)
+            if keep_going():
+                self.evidence.pool(reports, ("practice",))
+        except Exception:  # noqa: BLE001 - a warm-up never takes the app down
+            logging.getLogger(__name__).warning("warm-up failed", exc_info=True)
 
     def others(self, report: Report, *, peers: PeerSelection | None = None) -> list[tuple[Report, ReportFindings]]:
         """Every other report (only the peers' when ``peers`` is given) with its findings (built-in engine)."""

@@ -11,7 +11,6 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from assistant.chat import same_action
 from assistant.citations import locate, quote_in_passage
 from assistant.models import Action, ActionPlan, ChatTurn, Citation, Report
 from assistant.text import escape_markdown
@@ -145,6 +144,8 @@ def _add_buttons(turn: ChatTurn, key: str) -> None:
     report_id = turn.report_id
     if report_id is None:  # proposed actions always name their report
         return
+    from assistant.chat import same_action  # the chat engine loads with the Assistant, after the page
+
     plan = state.plan()
     for i, action in enumerate(turn.actions, start=1):
         in_plan = plan is not None and plan.report_id == report_id and any(same_action(a, action) for a in plan.actions)

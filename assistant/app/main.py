@@ -17,6 +17,7 @@ if str(ROOT) not in sys.path:  # `streamlit run` puts only this folder on the pa
     sys.path.insert(0, str(ROOT))
 
 import streamlit as st  # noqa: E402
+from streamlit.delta_generator import DeltaGenerator  # noqa: E402
 
 from assistant.app import state  # noqa: E402
 from assistant.text import escape_markdown  # noqa: E402
@@ -40,7 +41,9 @@ def _pages() -> list:
     return pages
 
 
-def _sidebar() -> None:
+def _sidebar() -> DeltaGenerator:
+    """Conversations and the engine; returns the (still empty) place of the reports, filled by
+    ``_reports_sidebar`` once the reports are loaded."""
     with st.sidebar:
         st.subheader("Conversations")
         if st.button("New conversation", icon=":material/add_comment:", key="new-conversation"):
@@ -58,9 +61,10 @@ def _sidebar() -> None:
                 state.open_conversation(conv.id)
                 st.rerun()
         st.divider()
-        _reports_sidebar()
+        reports = st.container()
         st.divider()
         _engine_picker()
+    return reports
 
 
 def _reports_sidebar() -> None:
@@ -128,7 +132,15 @@ if join_page is not None and "join" in st.query_params:
 elif present_page is not None and "show" in st.query_params:  # the projector: no sidebar, no other pages
     st.navigation([present_page], position="hidden").run()
 else:
+    state.start_loading()  # the reports load in the background while the page draws
     state.sync_conversation()
     page = st.navigation(pages)
-    _sidebar()
+    reports_place = _sidebar()
+    ready = state.assistant_ready()
+    if ready:
+        with reports_place:
+            _reports_sidebar()
     page.run()
+    if not ready:  # drawn after the page, so its chat input is usable while the reports load
+        with reports_place:
+            _reports_sidebar()

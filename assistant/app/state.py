@@ -1,24 +1,37 @@
 """Per-server resources (``st.cache_resource``) and per-session helpers.
 
 The Assistant (embedder, index, corpus) and the Store load once per server.
+The Assistant is built in a background thread from the first page view on
+(``start_loading``, ``_Loading``), so a page draws its cheap parts (title, chat
+input, conversations) at once and waits for the reports only where it needs
+them; its modules (Chroma, the chat engine) are imported by that thread too.
 The conversation id lives in ``st.query_params["c"]`` so a reload restores the
 conversation and its plan; nothing is created until the user does something.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+import threading
+import time
+import weakref
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
 from assistant.app.resources import on_database
-from assistant.chat import Chat
 from assistant.models import ActionPlan, ChatContext, PlanChange, Report
-from assistant.progress import ProgressStore, record_plan_change
-from assistant.service import Assistant
 from assistant.settings import Settings
-from assistant.store import Conversation, Store
 from assistant.text import escape_markdown, fold
+
+if TYPE_CHECKING:  # pragma: no cover
+    from assistant.chat import Chat
+    from assistant.progress import ProgressStore
+    from assistant.service import Assistant
+    from assistant.store import Conversation, Store
 
 CONVERSATION_PARAM = "c"
 #: Reports listed under the sidebar's search box at most.
@@ -27,6 +40,11 @@ SIDEBAR_MATCHES = 8
 REPORT_CHOICE = "report-choice"
 REPORTS_PAGE = "pages/reports.py"
 _CID = "conversation_id"
+#: The Assistant starts loading at the latest this long after the first page view (sooner when a page needs it).
+START_AFTER_S = 1.0
+#: The warm-up after loading waits until no page has run for this long (at most ``WARM_UP_LONGEST_S``).
+WARM_UP_QUIET_S = 2.0
+WARM_UP_LONGEST_S = 30.0
 _ENGINE = "engine_choice"
 
 
@@ -53,22 +71,117 @@ def _key(s: Settings) -> str:
     )
 
 
-@st.cache_resource(show_spinner="Loading the reports and building the search index…")
-def _assistant(key: str, _settings: Settings) -> Assistant:
-    return Assistant(_settings)
+class _Activity:
+    """When a page last ran (``note_activity``): the warm-up waits for a quiet moment."""
+
+    def __init__(self) -> None:
+        self.last = time.monotonic()
+
+    def wait_quiet(self, quiet_s: float, longest_s: float) -> None:
+        """Return once no page has run for ``quiet_s`` (or after ``longest_s`` at most)."""
+        give_up = time.monotonic() + longest_s
+        while (left := self.last + quiet_s - time.monotonic()) > 0 and time.monotonic() < give_up:
+            time.sleep(min(left, 0.5))
+
+
+class _Token:
+    """Held only by the cached ``_Loading``: gone once the app drops its Assistant (``st.cache_resource.clear``),
+    which stops the warm-up (it holds a weak reference)."""
+
+
+def _build(settings: Settings, activity: _Activity, alive: Callable[[], object]) -> Assistant:
+    from assistant.service import Assistant
+
+    built = Assistant(settings)
+    threading.Thread(target=_warm_up, args=(built, activity, alive), name="assistant-warm-up", daemon=True).start()
+    return built
+
+
+def _warm_up(built: Assistant, activity: _Activity, alive: Callable[[], object]) -> None:
+    _warm_pages()
+    activity.wait_quiet(WARM_UP_QUIET_S, WARM_UP_LONGEST_S)
+    built.warm_up(keep_going=lambda: alive() is not None)
+
+
+def _warm_pages() -> None:
+    """In the background after start-up: what the Reports page and the score overview load on first use
+    (Altair's schema, Arrow for tables: about 1 s of a first visit, 0.3 s here), then, once no page has run
+    for ``WARM_UP_QUIET_S`` (page views come first), findings and the corpus-wide practice pool for the first
+    question across councils or plan (seconds at national scale)."""
+    try:
+        import altair as alt
+        import pandas as pd
+        from streamlit.dataframe_util import convert_anything_to_arrow_bytes
+
+        frame = pd.DataFrame({"authority": ["a"], "score": [1]})
+        alt.Chart(frame).mark_rect().encode(x="authority:N", color="score:N").to_dict()
+        convert_anything_to_arrow_bytes(frame)
+    except Exception:  # noqa: BLE001 - a warm-up never takes the app down
+        logging.getLogger(__name__).warning("page warm-up failed", exc_info=True)
+
+
+@dataclass(frozen=True)
+class _Loading:
+    """The server's Assistant being built in a background thread, which starts when a page first needs the
+    Assistant (``go``) or ``START_AFTER_S`` after the first page view, whichever is first: the page's own
+    first drawing does not compete with the loading for the interpreter."""
+
+    future: Future[Assistant]
+    go: threading.Event
+    activity: _Activity
+    token: _Token
+
+
+@st.cache_resource(show_spinner=False)
+def _loading(key: str, _settings: Settings) -> _Loading:
+    go = threading.Event()
+    activity = _Activity()
+    token = _Token()
+    alive = weakref.ref(token)
+
+    def build() -> Assistant:
+        go.wait(timeout=START_AFTER_S)
+        return _build(_settings, activity, alive)
+
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="assistant-load")
+    future = executor.submit(build)
+    executor.shutdown(wait=False)
+    return _Loading(future, go, activity, token)
 
 
 @st.cache_resource(show_spinner=False)
 def _store(database: str, _settings: Settings) -> Store:
+    from assistant.store import Store
+
     return Store(_settings)
 
 
-def assistant() -> Assistant:
-    """The server's Assistant; a configuration problem stops the page with a clear message."""
+def start_loading() -> None:
+    """Make sure the server's Assistant is being built (no-op once started; see ``_Loading``), and note that
+    a page runs (the background warm-up waits for a quiet moment). Call once per run."""
     s = settings()
+    _loading(_key(s), s).activity.last = time.monotonic()
+
+
+def assistant_ready() -> bool:
+    """Whether the Assistant is built (or failed: ``assistant()`` then says why); never waits."""
+    s = settings()
+    return _loading(_key(s), s).future.done()
+
+
+def assistant() -> Assistant:
+    """The server's Assistant, waiting for it to load; a configuration problem stops the page with a clear
+    message (and the next run tries again)."""
+    s = settings()
+    loading = _loading(_key(s), s)
+    loading.go.set()
+    if not loading.future.done():
+        with st.spinner("Loading the reports and building the search index…"):
+            loading.future.exception()  # waits without raising
     try:
-        return _assistant(_key(s), s)
+        return loading.future.result()
     except (ValueError, RuntimeError, OSError) as exc:  # bad prompts/playbook, missing model, unreadable folder
+        _loading.clear()
         st.error(f"The assistant could not start: {escape_markdown(str(exc))}")
         st.stop()
 
@@ -93,6 +206,8 @@ def set_engine(name: str) -> None:
 
 
 def chat() -> Chat:
+    from assistant.chat import Chat
+
     return Chat(assistant(), engine=engine_name())
 
 
@@ -164,11 +279,15 @@ def save_plan(new: ActionPlan | None, summary: str, changes: Sequence[PlanChange
     cid = ensure_conversation()
     old = store().plan(cid)
     store().save_plan(cid, new, summary=summary)
+    from assistant.progress import record_plan_change
+
     record_plan_change(progress_store(), cid, old, new, changes)
 
 
 def progress_store() -> ProgressStore:
     """Dated progress updates of plans (one store per database per server)."""
+    from assistant.progress import ProgressStore
+
     return on_database("progress", ProgressStore)
 
 

@@ -14,7 +14,7 @@ from ..text import escape_markdown, fold
 from . import peer_answers
 from .intents import _TWO_SIDES
 from .questions import nearest
-from .retrieval import unit_citation, units_search
+from .retrieval import unit_citation, units_by_report
 
 if TYPE_CHECKING:  # pragma: no cover
     from .request import Request
@@ -48,8 +48,9 @@ def best(r: Request) -> ChatTurn:
     if re.search(r"\bbetter\b", r.text) and r.context.authority and not r.named:
         reports = [x for x in reports if x.authority != r.context.authority] or reports
     ranked = []
+    by_report = units_by_report(r.a, r.message, reports, k=BEST_QUOTES, theme=theme)
     for x in reports:
-        practice = units_search(r, r.message, [x], kinds=("practice",), k=BEST_QUOTES, theme=theme)
+        practice = by_report.get(x.id, [])
         gaps = r.findings(x, "shortfall", theme) if theme else []
         weight = sum(score for score, _ in practice[:2]) - 0.3 * len(gaps)
         ranked.append((weight, x.score or 0, x, practice, gaps))

@@ -3,7 +3,7 @@
 ``sentences`` ranks the sentences of the index's best passages (hybrid dense + BM25) by meaning, shared
 words and theme, quoting a sentence that refers back together with the one that names its subject.
 ``units_search`` finds the sentences of given reports that name an arrangement (good practice) nearest
-a query.
+a query; ``units_by_report`` does it for each of many reports in one pass over one pool ("who is best").
 """
 
 from __future__ import annotations
@@ -12,12 +12,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..evidence import EvidenceUnit, content_words
+from ..evidence import EvidenceUnit, Pool, content_words
 from ..good_practice import practice_hits
 from ..models import Citation, Report
 from .words import ChatWords
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ..service import Assistant
     from .request import Request
 
 #: Letters a word is cut to for matching shared words ("overseen" and "oversight", "agreement(s)").
@@ -33,22 +34,53 @@ def unit_citation(unit: EvidenceUnit) -> Citation:
     return Citation(passage_id=unit.passage_id, quote=unit.text)
 
 
+#: A unit must score above this to be quoted by a units search (similarity plus theme weights).
+MIN_UNIT_SCORE = 0.25
+
+
 def units_search(
     r: Request, query: str, reports: list[Report], *, kinds=("practice",), k: int = 3, theme: str | None = None
 ) -> list[tuple[float, EvidenceUnit]]:
     """The ``k`` units of ``reports`` of ``kinds`` naming an arrangement, nearest ``query`` by meaning and theme."""
-    ev = r.a.evidence
-    pool = ev.pool(reports, kinds)
+    pool = r.a.evidence.pool(reports, kinds)
     if not pool.units:
         return []
-    qv = ev.embed([query])
+    return best_units(unit_scores(r.a, pool, query, theme), np.arange(len(pool.ids)), pool, k)
+
+
+def unit_scores(a: Assistant, pool: Pool, query: str, theme: str | None) -> np.ndarray:
+    """Each unit's score for ``query``: similarity by meaning, plus its weight on ``theme`` and the theme's
+    practice cues; zero for a unit that names no arrangement."""
+    qv = a.evidence.embed([query])
     score = pool.vectors @ qv[0] if pool.vectors is not None and qv is not None else np.zeros(len(pool.units))
     if theme and theme in pool.theme_ids:
         idx = list(pool.theme_ids).index(theme)
-        score = score + 0.3 * pool.themes[:, idx] + 0.2 * practice_hits(pool, r.a.taxonomy, theme)
-    score = np.where(pool.mechanism > 0, score, 0.0)
-    order = np.argsort(-score)[:k]
-    return [(float(score[i]), pool.units[i]) for i in order if score[i] > 0.25]
+        score = score + 0.3 * pool.themes[:, idx] + 0.2 * practice_hits(pool, a.taxonomy, theme)
+    return np.where(pool.mechanism > 0, score, 0.0)
+
+
+def best_units(scores: np.ndarray, rows: np.ndarray, pool: Pool, k: int) -> list[tuple[float, EvidenceUnit]]:
+    """The ``k`` best of ``rows`` (pool positions) above ``MIN_UNIT_SCORE``, best first."""
+    order = rows[np.argsort(-scores[rows], kind="stable")[:k]]
+    return [(float(scores[i]), pool.units[i]) for i in order if scores[i] > MIN_UNIT_SCORE]
+
+
+def units_by_report(
+    a: Assistant, query: str, reports: list[Report], *, kinds=("practice",), k: int = 3, theme: str | None = None
+) -> dict[str, list[tuple[float, EvidenceUnit]]]:
+    """Each report's ``k`` best units of ``kinds`` for ``query`` (as a units search of that report alone),
+    ranked in one pass over one pool of all ``reports``: "who is best" asks it of every report loaded."""
+    pool = a.evidence.pool(reports, kinds)
+    if not pool.units:
+        return {}
+    rows = pool.cache.get("rows_by_report")
+    if rows is None:
+        ids = np.array(pool.report_ids, dtype=object)
+        cuts = np.flatnonzero(ids[1:] != ids[:-1]) + 1  # a report's units are contiguous in its pool
+        rows = {str(ids[c[0]]): c for c in np.split(np.arange(len(ids)), cuts)}
+        pool.cache["rows_by_report"] = rows
+    scores = unit_scores(a, pool, query, theme)
+    return {rid: best_units(scores, found, pool, k) for rid, found in rows.items()}
 
 
 def sentences(

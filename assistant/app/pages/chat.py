@@ -12,14 +12,8 @@ store = state.store()
 cid = state.conversation_id()
 messages = store.messages(cid) if cid else []
 
-if not messages:
-    names = ", ".join(escape_markdown(a) for a in sorted({r.authority for r in state.assistant().reports()}))
-    st.info(
-        f"Ask about the reports ({names or 'none loaded yet'}): *What are the main shortfalls for …?*, "
-        "*Draft actions for …'s data-sharing gaps*, *Compare the authorities on voluntary sector funding*, "
-        "*Draft the whole plan for …*, then change it in words and *export the plan*.",
-        icon=":material/lightbulb:",
-    )
+# Filled after the chat input is drawn: the reports may still be loading (``state.start_loading``).
+tip = st.empty() if not messages else None
 
 for m in messages:
     with st.chat_message(m.role):
@@ -29,6 +23,14 @@ for m in messages:
             st.markdown(escape_markdown(m.content))
 
 prompt = st.chat_input("Ask about the reports, or tell me how to change the plan")
+if tip is not None:
+    names = ", ".join(escape_markdown(a) for a in sorted({r.authority for r in state.assistant().reports()}))
+    tip.info(
+        f"Ask about the reports ({names or 'none loaded yet'}): *What are the main shortfalls for …?*, "
+        "*Draft actions for …'s data-sharing gaps*, *Compare the authorities on voluntary sector funding*, "
+        "*Draft the whole plan for …*, then change it in words and *export the plan*.",
+        icon=":material/lightbulb:",
+    )
 if prompt is not None:
     if not prompt.strip():
         st.stop()  # an empty message is ignored
