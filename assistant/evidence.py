@@ -24,6 +24,7 @@ practice and chat retrieval rank against.
 from __future__ import annotations
 
 import re
+import sys
 import threading
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
@@ -426,10 +427,10 @@ class EvidenceBase:
                 cols["rows"].append(dump(u))
                 cols["ids"].append(u.id)
                 cols["texts"].append(u.text)
-                cols["report_ids"].append(u.report_id)
-                cols["themes"].append(self.theme_row(u.themes))
+                cols["report_ids"].append(sys.intern(u.report_id))  # one string per report, not per unit
                 cols["mech"].append(u.mechanism)
-                cols["who"].append(u.authority.casefold())
+                cols["who"].append(sys.intern(u.authority.casefold()))
+            cols["themes"].append(np.vstack([self.theme_row(all_units[i].themes) for i in keep]))
             scores += [report.score or 0] * len(keep)
         matrix = _stacked(sources) if have_vectors and sources else None
         n = len(cols["ids"])
