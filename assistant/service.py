@@ -128,7 +128,8 @@ class Assistant:
     def warm_up(self, keep_going: Callable[[], bool] = lambda: True) -> None:
         """Bring what the first questions across councils need into memory: every report's findings and
         evidence units (read back from disk) and the corpus-wide pool of practice units. The app runs it in
-        the background after start-up and stops it (``keep_going``) when the app drops this Assistant;
+        the background after start-up; ``keep_going`` (asked before each report) pauses it while pages run and
+        stops it when the app drops this Assistant;
         errors only mean the first such question does the work itself."""
         try:
             reports = list(self.corpus.reports)

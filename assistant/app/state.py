@@ -99,8 +99,13 @@ def _build(settings: Settings, activity: _Activity, alive: Callable[[], object])
 
 def _warm_up(built: Assistant, activity: _Activity, alive: Callable[[], object]) -> None:
     _warm_pages()
-    activity.wait_quiet(WARM_UP_QUIET_S, WARM_UP_LONGEST_S)
-    built.warm_up(keep_going=lambda: alive() is not None)
+
+    def keep_going() -> bool:
+        """Before each step (one report): wait for a quiet moment, so page views keep the interpreter."""
+        activity.wait_quiet(WARM_UP_QUIET_S, WARM_UP_LONGEST_S)
+        return alive() is not None
+
+    built.warm_up(keep_going=keep_going)
 
 
 def _warm_pages() -> None:
