@@ -144,3 +144,4 @@ else:
     if not ready:  # drawn after the page, so its chat input is usable while the reports load
         with reports_place:
             _reports_sidebar()
+    state.start_loading()  # again: the background warm-up counts its quiet moment from the end of this run
