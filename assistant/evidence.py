@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, TypeAdapter, field_validator
 
 from .datafiles import DataFileError, load_yaml
 from .findings import Cues, load_cues
@@ -40,7 +40,7 @@ from .index import unit_texts
 from .models import Passage, Report
 from .themes import Taxonomy, tokens
 from .units_cache import FOLDER as UNITS_FOLDER
-from .units_cache import UnitsCache
+from .units_cache import units_cache
 
 if TYPE_CHECKING:  # pragma: no cover
     from .index import Index
@@ -135,6 +135,10 @@ class EvidenceUnit(BaseModel):
     next_id: str | None = None
 
 
+_UNITS = TypeAdapter(list[EvidenceUnit])  # how a report's units are kept on disk
+_WHERE = {"report_id", "authority", "quality_statement", "section"}
+
+
 def unit_id(passage_id: str, position: int) -> str:
     return f"{passage_id}/s{position + 1:02d}"
 
@@ -176,6 +180,7 @@ def passage_units(passage: Passage, taxonomy: Taxonomy, cues: Cues, ecues: Evide
     whole = taxonomy.scores(passage.text)
     out: list[EvidenceUnit] = []
     previous: dict[str, float] = {}
+    where = passage.model_dump(include=_WHERE)  # the report and section a unit stands in, as its passage's
     for i, text in enumerate(texts):
         kind, praise, recognised, mixed = classify(text, cues, ecues)
         own = taxonomy.scores(text)
@@ -191,10 +196,7 @@ def passage_units(passage: Passage, taxonomy: Taxonomy, cues: Cues, ecues: Evide
             EvidenceUnit(
                 id=unit_id(passage.id, i),
                 passage_id=passage.id,
-                report_id=passage.report_id,
-                authority=passage.authority,
-                quality_statement=passage.quality_statement,
-                section=passage.section,
+                **where,
                 position=i,
                 text=text,
                 kind=kind,
@@ -342,7 +344,9 @@ class EvidenceBase:
         self._theme_ids = tuple([*taxonomy.ids, taxonomy.fallback.id])
         # Classified units kept on disk beside the index (none without one).
         folder = getattr(index, "dir", None)
-        self.saved = UnitsCache(Path(folder) / UNITS_FOLDER, taxonomy, self.cues, self.ecues) if folder else None
+        self.saved = (
+            units_cache(Path(folder) / UNITS_FOLDER, _UNITS, taxonomy, self.cues, self.ecues) if folder else None
+        )
 
     @property
     def theme_ids(self) -> tuple[str, ...]:
@@ -355,7 +359,7 @@ class EvidenceBase:
             saved = self.saved.get(report) if self.saved is not None else None
             found = tuple(saved if saved is not None else report_units(report, self.taxonomy, self.cues, self.ecues))
             if saved is None and self.saved is not None:
-                self.saved.put(report, found)
+                self.saved.put(report, list(found))
             with self._lock:
                 if len(self._units) >= UNITS_CACHE:  # pools keep what they need; the rest is cheap to redo
                     self._units.pop(next(iter(self._units)))

@@ -39,7 +39,9 @@ class Assistant:
         self._engines: dict[str, Engine] = {}
         self._findings: dict[tuple[str, str, str], ReportFindings] = {}
         self._plans: dict[tuple, ActionPlan] = {}
-        self._saved_findings = FindingsCache(self.settings.vectorstore_dir / "findings", self.settings.prompts_dir)
+        self._saved_findings = FindingsCache(
+            self.settings.vectorstore_dir / "findings", self.settings.prompts_dir, self.index.embedder_id
+        )
         self.corpus: Corpus
         self.sync_stats: SyncStats
         self.reload(progress=progress)

@@ -61,3 +61,11 @@ def test_a_restarted_assistant_reads_findings_from_disk(settings, monkeypatch):
     monkeypatch.setattr("assistant.engines.builtin.find_findings", not_again)
     restarted = service.Assistant(settings)
     assert restarted.plan(restarted.find_report("durham")) == plan
+
+
+def test_another_embedder_is_a_miss(tmp_path, report):
+    """Near-duplicate shortfalls are grouped by the embedder's vectors: another embedder may group them otherwise."""
+    found = find_findings(report, load_taxonomy(PROMPTS))
+    FindingsCache(tmp_path / "findings", PROMPTS, "builtin-minilm").put(report, found)
+    assert FindingsCache(tmp_path / "findings", PROMPTS, "builtin-minilm").get(report) == found
+    assert FindingsCache(tmp_path / "findings", PROMPTS, "openai:text-embedding-3-small").get(report) is None

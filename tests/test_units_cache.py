@@ -85,7 +85,7 @@ def test_a_changed_report_cue_file_or_code_is_classified_again(root, classified,
     other.units(report)
     assert len(classified) == 3, "other cues are another file"
 
-    monkeypatch.setattr(units_cache, "_code_digest", lambda: "other code")
+    monkeypatch.setattr(units_cache, "CODE", units_cache.CODE[:-1])
     EvidenceBase(a.taxonomy, a.settings.prompts_dir, a.index).units(report)
     assert len(classified) == 4, "other code is another file"
 
