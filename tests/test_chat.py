@@ -250,3 +250,22 @@ def test_a_sentence_that_refers_back_is_found_with_its_subject(chat, assistant):
     quotes = [c.quote for c in turn.citations]
     gap = next(i for i, q in enumerate(quotes) if "gaps in strategic oversight of these agreements" in q)
     assert any("agreement" in q for q in quotes[:gap]), quotes
+
+
+def test_the_authoritys_name_does_not_draw_sentences_that_merely_mention_it(chat, assistant, monkeypatch):
+    """The authority filters the search; the question's meaning is embedded without its name."""
+    from assistant.chat import retrieval
+    from assistant.chat.request import Request
+
+    embedded: list[str] = []
+    real = assistant.evidence.embed
+
+    def spy(texts):
+        embedded.extend(texts)
+        return real(texts)
+
+    monkeypatch.setattr(assistant.evidence, "embed", spy)
+    r = Request(chat, "Can Durham staff see partners' records?", None, ChatContext())
+    ranked = retrieval.sentences(r, r.message, authority="County Durham", k=5)
+    assert ranked and all(u.authority == "County Durham" for _, u in ranked)
+    assert embedded and all("durham" not in t.casefold() for t in embedded)

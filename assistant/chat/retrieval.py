@@ -101,8 +101,10 @@ def sentences(
     if report is not None:
         hits = [h for h in hits if h.passage.report_id == report.id]
     reports = {x.id: x for x in r.a.reports()}
-    qv = ev.embed([query])
-    asked = _stems(content_words(r.entities.strip_authorities(query)))
+    # The authority is a filter, not a topic: its name would draw sentences that merely mention it.
+    topic = r.entities.strip_authorities(query)
+    qv = ev.embed([topic if topic.strip() else query])
+    asked = _stems(content_words(topic))
     words = r.chat.words()
     scored: list[tuple[float, EvidenceUnit]] = []
     antecedent: dict[str, EvidenceUnit] = {}  # a sentence that refers back -> the sentence before it
