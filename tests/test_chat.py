@@ -269,3 +269,11 @@ def test_the_authoritys_name_does_not_draw_sentences_that_merely_mention_it(chat
     ranked = retrieval.sentences(r, r.message, authority="County Durham", k=5)
     assert ranked and all(u.authority == "County Durham" for _, u in ranked)
     assert embedded and all("durham" not in t.casefold() for t in embedded)
+
+
+def test_shortfalls_on_a_theme_also_quote_shortfalls_labelled_otherwise(chat):
+    """A topic often spans two theme labels: the nearest shortfall sentences of other themes are quoted too."""
+    turn = chat.respond("Did CQC find problems with Durham's integrated mental health team?")
+    assert turn.intent == "shortfalls"
+    assert "Also on this, by meaning" in turn.reply
+    assert any("guidance for the integrated mental health team" in c.quote for c in turn.citations)

@@ -108,3 +108,17 @@ def test_pending_clarification_never_captures_a_new_question(chat):
 def test_free_question_quotes_the_nearest_sentences_by_meaning(chat):
     turn = chat.respond("What does Durham do for people who need homecare quickly?")
     assert "minimal to no waiting times" in _quotes(turn)
+
+
+def test_and_why_is_not_a_second_question():
+    assert split_parts("Which council would you copy for co-production, and why?") == [
+        "Which council would you copy for co-production, and why?"
+    ]
+
+
+@pytest.mark.parametrize(
+    "message", ["Which council would you copy for co-production?", "Which councils should we learn from on discharge?"]
+)
+def test_which_council_to_copy_is_who_is_best(message):
+    rule = recognise(message.lower())
+    assert rule is not None and rule.intent == "best"

@@ -37,7 +37,7 @@ _TWO_SIDES = re.compile(r"\b(both|two|all|each|every)\b.{0,20}\b(authorit|counci
 
 _BEST = re.compile(
     r"\b(which|what|who)\b.{0,30}\b(councils?|authorit\w*|las?|areas?)\b.{0,40}"
-    r"\b(best|better|strongest|leads?|good at)\b"
+    r"\b(best|better|strongest|leads?|good at|copy|emulate|look to|learn from|borrow from)\b"
     r"|\bwho\b.{0,20}\b(does|did|is|are|was)\b.{0,30}\b(best|better)\b"
 )
 _WHO_SCORED = re.compile(r"\b(who|which)\b.{0,40}\b(scored?|rated|got)\b.{0,20}\b([1-4]|one|two|three|four)\b")
@@ -104,4 +104,6 @@ _QUESTION = re.compile(r"^\s*(who|which|what|where|how|why|when|can|could|should
 def split_parts(message: str) -> list[str]:
     """A two-part question as its parts ("where could X improve, and who does it better?")."""
     parts = [p.strip(" ,;") for p in _SECOND_PART.split(message) if p and p.strip(" ,;?")]
-    return parts if len(parts) > 1 else [message]
+    # "..., and why?" asks for the reasons of the first part, not a question of its own.
+    own = all(len(p.strip(" ,;?").split()) > 1 for p in parts)
+    return parts if len(parts) > 1 and own else [message]

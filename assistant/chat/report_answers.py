@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..models import ChatTurn
+from ..evidence import EvidenceUnit
+from ..models import ChatTurn, Report
 from ..text import escape_markdown, fold
+from .questions import ANSWER_MIN_SCORE as RELATED_MIN_SCORE
 from .questions import nearest
 from .retrieval import sentences, unit_citation
 
@@ -32,10 +34,14 @@ def _findings(r: Request, kind: str) -> ChatTurn:
     findings = r.findings(report, kind, theme)
     word = "shortfalls" if kind == "shortfall" else "strengths"
     topic = f" on {escape_markdown(r.md.theme(theme))}" if theme else ""
-    if not findings:
+    related = _related(r, report, kind, theme) if theme else []
+    if not findings and not related:
         return nearest(r, f"The report for {r.md.report(report)} names no {word}{topic}.", report)
     lines = [f"**{len(findings)} {word}**{topic} in the report for {r.md.report(report)}, by theme:"]
     lines += r.md.grouped(findings)
+    if related:  # the same topic in findings labelled with another theme
+        lines += ["", f"**Also on this, by meaning** ({word} in other themes)"]
+        lines += [f"- {r.cites.quote(unit_citation(u))}" for u in related]
     if kind == "strength":
         return r.reply("strengths", "\n".join(lines), report_id=report.id)
     ids = {f.id for f in findings}
@@ -47,6 +53,28 @@ def _findings(r: Request, kind: str) -> ChatTurn:
             "or ask me to *draft actions for …* to see them in full.",
         ]
     return r.reply("shortfalls", "\n".join(lines), report_id=report.id, actions=actions)
+
+
+#: Unit kinds that count as a finding of each kind.
+_UNIT_KINDS = {"shortfall": ("shortfall",), "strength": ("practice", "outcome")}
+#: A related sentence must score at least this share of the best sentence for the question.
+RELATED_SHARE = 0.8
+
+
+def _related(r: Request, report: Report, kind: str, theme: str) -> list[EvidenceUnit]:
+    """Up to three sentences of ``kind`` nearest the question by meaning that the theme's findings do not
+    already quote (findings carry one theme label; a topic often spans two)."""
+    ranked = sentences(r, r.message, report=report, k=8, theme=theme)
+    bar = max([RELATED_MIN_SCORE] + [RELATED_SHARE * score for score, _ in ranked[:1]])
+    quoted = {fold(c.quote) for f in r.a.findings(report).findings if f.theme == theme for c in f.citations}
+    fresh = [
+        u
+        for score, u in ranked
+        if u.kind in _UNIT_KINDS[kind]
+        and score >= bar
+        and not any(fold(u.text) in q or q in fold(u.text) for q in quoted)
+    ]
+    return fresh[:3]
 
 
 def about(r: Request) -> ChatTurn:
