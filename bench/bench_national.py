@@ -28,6 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")]
 
+from local_settings import offline_settings  # noqa: E402
 from synthetic import generate  # noqa: E402
 
 from assistant.good_practice import GoodPracticeFinder, good_practice  # noqa: E402
@@ -41,22 +42,10 @@ from assistant.report_table import (  # noqa: E402
     sort_rows,
 )
 from assistant.service import Assistant  # noqa: E402
-from assistant.settings import Settings  # noqa: E402
 
 README = ROOT / "bench" / "README.md"
 TARGETS = {"chat_s": 4.0, "reports_s": 2.0, "overview_s": 2.0, "gp_ms": 50.0}
 SAMPLE_REPORTS = 20
-
-
-def settings_for(root: Path) -> Settings:
-    return Settings(
-        seeds_dir=root / "seeds",
-        vectorstore_dir=root / "vectorstore",
-        data_dir=root / "data",
-        engine="builtin",
-        openai_api_key=None,
-        openai_base_url=None,
-    )
 
 
 def prepare(root: Path, sections: int) -> dict[str, float]:
@@ -65,7 +54,7 @@ def prepare(root: Path, sections: int) -> dict[str, float]:
     if not (root / "seeds").is_dir():
         generate(root / "seeds", sections)
     start = time.perf_counter()
-    assistant = Assistant(settings_for(root))
+    assistant = Assistant(offline_settings(root))
     out["open_s"] = time.perf_counter() - start
     start = time.perf_counter()
     for r in assistant.reports():
@@ -83,7 +72,7 @@ def in_process(root: Path) -> dict[str, float]:
 
     out: dict[str, float] = {}
     start, cpu = time.perf_counter(), time.process_time()
-    assistant = Assistant(settings_for(root))
+    assistant = Assistant(offline_settings(root))
     out["open_s"], out["open_cpu_s"] = time.perf_counter() - start, time.process_time() - cpu
     reports = assistant.reports()
     start = time.perf_counter()

@@ -60,20 +60,13 @@ _LEAKY_ENV = (
 @pytest.fixture(scope="session")
 def built_corpus(tmp_path_factory) -> Path:
     """The seed reports and their built index, built once per test session."""
+    from local_settings import offline_settings
+
     from assistant.service import Assistant
 
     root = tmp_path_factory.mktemp("built-corpus")
     shutil.copytree(SEEDS, root / "seeds")
-    Assistant(
-        Settings(
-            seeds_dir=root / "seeds",
-            vectorstore_dir=root / "vectorstore",
-            data_dir=root / "data",
-            engine="builtin",
-            openai_api_key=None,
-            openai_base_url=None,
-        )
-    )
+    Assistant(offline_settings(root))
     return root
 
 

@@ -8,6 +8,7 @@ import re
 import shutil
 
 import pytest
+from local_settings import offline_settings
 
 from assistant.chat import MAX_MESSAGE_CHARS, Chat
 from assistant.citations import quote_in_passage
@@ -20,16 +21,7 @@ from assistant.settings import PROJECT_ROOT, Settings
 def assistant(tmp_path_factory) -> Assistant:
     root = tmp_path_factory.mktemp("chat")
     shutil.copytree(PROJECT_ROOT / "seeds", root / "seeds")
-    return Assistant(
-        Settings(
-            seeds_dir=root / "seeds",
-            vectorstore_dir=root / "vs",
-            data_dir=root / "data",
-            engine="builtin",
-            openai_api_key=None,
-            openai_base_url=None,
-        )
-    )
+    return Assistant(offline_settings(root, vectorstore="vs"))
 
 
 @pytest.fixture

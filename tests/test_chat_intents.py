@@ -3,23 +3,17 @@ priorities, multi-part questions, and pending clarifications that never capture 
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
+from local_settings import seeded_assistant
 
 from assistant.chat import INTENTS, Chat
 from assistant.chat.intents import has_intent, recognise, split_parts
 from assistant.service import Assistant
-from assistant.settings import PROJECT_ROOT, Settings
 
 
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory) -> Assistant:
-    root = tmp_path_factory.mktemp("chat-intents")
-    shutil.copytree(PROJECT_ROOT / "seeds", root / "seeds")
-    return Assistant(
-        Settings(seeds_dir=root / "seeds", vectorstore_dir=root / "vs", data_dir=root / "data", engine="builtin")
-    )
+    return seeded_assistant(tmp_path_factory.mktemp("chat-intents"))
 
 
 @pytest.fixture

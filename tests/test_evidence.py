@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
-
 import numpy as np
 import pytest
+from local_settings import seeded_assistant
 
 from assistant.evidence import EvidenceBase, classify, load_evidence_cues, passage_units
 from assistant.findings import load_cues
 from assistant.models import Passage
 from assistant.service import Assistant
-from assistant.settings import PROJECT_ROOT, Settings
+from assistant.settings import PROJECT_ROOT
 from assistant.text import sentence_spans
 from assistant.themes import load_taxonomy
 
@@ -84,11 +83,7 @@ def test_units_have_stable_ids_neighbours_themes_and_mechanism(cues):
 
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory) -> Assistant:
-    root = tmp_path_factory.mktemp("evidence")
-    shutil.copytree(PROJECT_ROOT / "seeds", root / "seeds")
-    return Assistant(
-        Settings(seeds_dir=root / "seeds", vectorstore_dir=root / "vs", data_dir=root / "data", engine="builtin")
-    )
+    return seeded_assistant(tmp_path_factory.mktemp("evidence"))
 
 
 def test_sentence_vectors_are_kept_with_the_index_and_passages_derive_from_them(assistant):

@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
+from local_settings import seeded_assistant
 
 from assistant.good_practice import GoodPracticeFinder, Weights, related_themes
 from assistant.playbook import theme_label
 from assistant.service import Assistant
-from assistant.settings import PROJECT_ROOT, Settings
 from assistant.text import fold
 
 
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory) -> Assistant:
-    root = tmp_path_factory.mktemp("gp")
-    shutil.copytree(PROJECT_ROOT / "seeds", root / "seeds")
-    return Assistant(
-        Settings(seeds_dir=root / "seeds", vectorstore_dir=root / "vs", data_dir=root / "data", engine="builtin")
-    )
+    return seeded_assistant(tmp_path_factory.mktemp("gp"))
 
 
 def _report(assistant, name):

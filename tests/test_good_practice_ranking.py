@@ -7,27 +7,22 @@ gaps, and the planner keeping distinct levers (a funding dispute, a sector compa
 
 from __future__ import annotations
 
-import shutil
 from itertools import permutations
 
 import numpy as np
 import pytest
+from local_settings import seeded_assistant
 
 from assistant.good_practice import WEIGHTS, ActionQuery, GoodPracticeFinder, Weights
 from assistant.models import Citation
 from assistant.plan_config import load_plan_config
 from assistant.service import Assistant
-from assistant.settings import PROJECT_ROOT, Settings
 from assistant.text import fold
 
 
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory) -> Assistant:
-    root = tmp_path_factory.mktemp("gpr")
-    shutil.copytree(PROJECT_ROOT / "seeds", root / "seeds")
-    return Assistant(
-        Settings(seeds_dir=root / "seeds", vectorstore_dir=root / "vs", data_dir=root / "data", engine="builtin")
-    )
+    return seeded_assistant(tmp_path_factory.mktemp("gpr"))
 
 
 def _report(assistant, name):

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from local_settings import offline_settings
 
 import assistant.evidence as evidence_module
 import assistant.units_cache as units_cache
@@ -17,18 +18,6 @@ from assistant.entities import Entities
 from assistant.evidence import EvidenceBase, report_units
 from assistant.good_practice import practice_hits
 from assistant.service import Assistant
-from assistant.settings import Settings
-
-
-def _settings(root: Path) -> Settings:
-    return Settings(
-        seeds_dir=root / "seeds",
-        vectorstore_dir=root / "vectorstore",
-        data_dir=root / "data",
-        engine="builtin",
-        openai_api_key=None,
-        openai_base_url=None,
-    )
 
 
 @pytest.fixture
@@ -56,25 +45,25 @@ def classified(monkeypatch) -> list[str]:
 
 
 def test_units_are_read_back_after_a_restart_and_equal_the_classified_ones(root, classified):
-    first = Assistant(_settings(root))
+    first = Assistant(offline_settings(root))
     report = first.reports()[0]
     units = first.evidence.units(report)
     assert classified == [report.id]
     assert list((root / "vectorstore" / units_cache.FOLDER).glob("*.json"))
 
-    again = Assistant(_settings(root))
+    again = Assistant(offline_settings(root))
     assert again.evidence.units(report) == units
     assert classified == [report.id], "read back, not classified again"
     assert units == tuple(report_units(report, again.taxonomy, again.evidence.cues, again.evidence.ecues))
 
 
 def test_a_changed_report_cue_file_or_code_is_classified_again(root, classified, monkeypatch):
-    a = Assistant(_settings(root))
+    a = Assistant(offline_settings(root))
     report = a.reports()[0]
     a.evidence.units(report)
 
     changed = report.model_copy(update={"content_hash": "another"})
-    Assistant(_settings(root)).evidence.units(changed)
+    Assistant(offline_settings(root)).evidence.units(changed)
     assert classified == [report.id, report.id], "another content is another file"
 
     cues = root / "prompts"
@@ -91,7 +80,7 @@ def test_a_changed_report_cue_file_or_code_is_classified_again(root, classified,
 
 
 def test_units_of_reports_no_longer_loaded_are_pruned(root):
-    a = Assistant(_settings(root))
+    a = Assistant(offline_settings(root))
     for r in a.reports():
         a.evidence.units(r)
     folder = root / "vectorstore" / units_cache.FOLDER
@@ -102,7 +91,7 @@ def test_units_of_reports_no_longer_loaded_are_pruned(root):
 
 
 def test_a_pool_cut_from_the_corpus_pool_equals_one_built_directly(root, monkeypatch):
-    a = Assistant(_settings(root))
+    a = Assistant(offline_settings(root))
     monkeypatch.setattr(evidence_module, "POOL_FROM_CORPUS", 1)
     reports = a.reports()
     cut = a.evidence.pool(reports[1:], ("practice",))
@@ -122,7 +111,7 @@ def test_a_pool_cut_from_the_corpus_pool_equals_one_built_directly(root, monkeyp
 
 
 def test_pool_units_are_made_on_access_and_equal_the_reports_units(root):
-    a = Assistant(_settings(root))
+    a = Assistant(offline_settings(root))
     report = a.reports()[0]
     pool = a.evidence.pool([report], ("practice", "shortfall"))
     units = [u for u in a.evidence.units(report) if u.kind in ("practice", "shortfall") and u.section == "key_findings"]
@@ -132,7 +121,7 @@ def test_pool_units_are_made_on_access_and_equal_the_reports_units(root):
 
 @pytest.mark.parametrize("question", ["Who is best at hospital discharge?", "Which council is best at data sharing?"])
 def test_best_ranks_one_pool_as_each_report_alone(root, question):
-    a = Assistant(_settings(root))
+    a = Assistant(offline_settings(root))
     theme = Entities(a.reports(), a.taxonomy).theme(question)
     assert theme
     together = units_by_report(a, question, a.reports(), k=3, theme=theme)
@@ -144,7 +133,7 @@ def test_best_ranks_one_pool_as_each_report_alone(root, question):
 
 
 def test_warm_up_reads_findings_and_builds_the_pool_and_stops_when_told(root):
-    a = Assistant(_settings(root))
+    a = Assistant(offline_settings(root))
     a.warm_up(keep_going=lambda: False)
     assert not a._findings and not a.evidence._pools, "stopped before any work"
     a.warm_up()
