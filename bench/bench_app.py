@@ -22,15 +22,15 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")]
 
 from browser_helpers import CHROMIUM, ask, browser_page, running_app  # noqa: E402
+from readme_section import README, write_section  # noqa: E402
 
 from assistant.chat import Chat  # noqa: E402
 from assistant.service import Assistant  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 
-README = ROOT / "bench" / "README.md"
 QUESTIONS = [
     "What are the main shortfalls for Gloucestershire?",
     "What does Durham say about co-production?",
@@ -135,16 +135,6 @@ def report(cold: dict, warm: list[dict], latency: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def write_section(text: str) -> None:
-    """Replace (or add) the "## App" section of bench/README.md, leaving the others alone."""
-    current = README.read_text(encoding="utf-8") if README.exists() else "# Benchmarks\n\n"
-    pattern = re.compile(r"^## App\n.*?(?=^## |\Z)", re.S | re.M)
-    updated = (
-        pattern.sub(lambda _: text + "\n", current) if pattern.search(current) else current.rstrip() + "\n\n" + text
-    )
-    README.write_text(updated.rstrip() + "\n", encoding="utf-8")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="restarts to time (median reported)")
@@ -167,7 +157,7 @@ def main() -> int:
     text = report(cold, warm, latency)
     print(text)
     if not args.no_write:
-        write_section(text)
+        write_section("App", text)
         print(f"written to {README}")
     return 0
 

@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")]
 
 from local_settings import offline_settings  # noqa: E402
+from readme_section import README, write_section  # noqa: E402
 from synthetic import generate  # noqa: E402
 
 from assistant.good_practice import GoodPracticeFinder, good_practice  # noqa: E402
@@ -43,7 +44,6 @@ from assistant.report_table import (  # noqa: E402
 )
 from assistant.service import Assistant  # noqa: E402
 
-README = ROOT / "bench" / "README.md"
 TARGETS = {"chat_s": 4.0, "reports_s": 2.0, "overview_s": 2.0, "gp_ms": 50.0}
 SAMPLE_REPORTS = 20
 
@@ -254,15 +254,6 @@ def report(prep: dict, proc: dict, runs: list[dict], load: str, empty_index: boo
     return "\n".join(lines)
 
 
-def write_section(text: str) -> None:
-    current = README.read_text(encoding="utf-8") if README.exists() else "# Benchmarks\n\n"
-    pattern = re.compile(r"^## National view\n.*?(?=^## |\Z)", re.S | re.M)
-    updated = (
-        pattern.sub(lambda _: text + "\n", current) if pattern.search(current) else current.rstrip() + "\n\n" + text
-    )
-    README.write_text(updated.rstrip() + "\n", encoding="utf-8")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workdir", type=Path, help="keep the corpus and its index here (reused when present)")
@@ -294,7 +285,7 @@ def main() -> int:
     text = report(prep, proc, runs, load, args.empty_index)
     print(text)
     if not args.no_write:
-        write_section(text)
+        write_section("National view", text)
         print(f"written to {README}")
     return 0
 
