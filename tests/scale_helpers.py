@@ -12,6 +12,7 @@ which patches the server's process the same way.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import sys
 from pathlib import Path
 
@@ -46,11 +47,9 @@ class HashEmbedder(Embeddings):
 
 def without_index(patch) -> None:
     """``patch(obj, name, value)`` (pytest's ``monkeypatch.setattr`` or ``setattr``): no embedding, no sync."""
-    import assistant.index
-    from assistant.index import Index, SyncStats
-
-    patch(assistant.index, "get_embedder", lambda settings: HashEmbedder())
-    patch(Index, "sync", lambda self, reports, progress=None: SyncStats(unchanged_reports=len(reports)))
+    index = importlib.import_module("assistant.index")  # also while it is being imported (scale_app.py)
+    patch(index, "get_embedder", lambda settings: HashEmbedder())
+    patch(index.Index, "sync", lambda self, reports, progress=None: index.SyncStats(unchanged_reports=len(reports)))
 
 
 def generate_corpus(folder: Path, sections: int = SECTIONS) -> Path:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from app_helpers import new_app
 from report_helpers import renamed_durham, whole_assessment
 
+from assistant.app.state import REPORT_TAB
 from assistant.corpus import load_manifest
 
 
@@ -24,14 +25,25 @@ def test_reports_listed_with_findings_and_full_text(app_settings):
     assert any("Gloucestershire" in a for a in authorities) and "County Durham" in authorities
     assert [t.label for t in at.tabs] == ["Findings", "Full text", "Correct metadata"]
     markdown = "\n".join(m.value for m in at.markdown)
-    assert "Shortfalls (" in markdown and "¶1" in markdown
+    assert "Shortfalls (" in markdown and "¶1" not in markdown  # only the open tab is drawn
+    _open_tab(at, "Full text")
+    markdown = "\n".join(m.value for m in at.markdown)
+    assert "¶1" in markdown and "Shortfalls (" not in markdown
     assert any(c.value.endswith("/p01") for c in at.caption)
+
+
+def _open_tab(at, label: str) -> None:
+    """What a click on the tab does: its label becomes the tabs' state and the page reruns."""
+    at.session_state[REPORT_TAB] = label
+    at.run()
+    assert not at.exception
 
 
 def test_inferred_metadata_is_marked_and_can_be_corrected(app_settings):
     at = _reports_page()
     at.selectbox(key="report-choice").set_value("gloucestershire/partnerships-and-communities").run()
     assert any("inferred" in w.value for w in at.warning)
+    _open_tab(at, "Correct metadata")
     at.text_input(key="correct-authority-gloucestershire/partnerships-and-communities").set_value(
         "Gloucestershire County"
     )

@@ -82,6 +82,8 @@ def test_ask_add_to_plan_export_in_the_browser(tmp_path: Path):
         page.get_by_text("Full text").first.wait_for()
         wait_idle(page)
         screenshot(page, "reports.png")
+        page.get_by_role("tab", name="Full text").click()  # drawn when opened
+        page.get_by_text("¶1 ", exact=False).first.wait_for()
 
 
 def conversation_id(page) -> str:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
+from assistant.app import heap
 from assistant.app.resources import on_database
 from assistant.models import ActionPlan, ChatContext, PlanChange, Report
 from assistant.settings import Settings
@@ -38,6 +39,8 @@ CONVERSATION_PARAM = "c"
 SIDEBAR_MATCHES = 8
 #: Session key of the report the Reports page shows (its selectbox key).
 REPORT_CHOICE = "report-choice"
+#: Session key of the open tab (its label) under the Reports page's chosen report.
+REPORT_TAB = "report-tab"
 REPORTS_PAGE = "pages/reports.py"
 _CID = "conversation_id"
 #: The Assistant starts loading at the latest this long after the first page view (sooner when a page needs it).
@@ -93,6 +96,7 @@ def _build(settings: Settings, activity: _Activity, alive: Callable[[], object])
     from assistant.service import Assistant
 
     built = Assistant(settings)
+    heap.settle()
     threading.Thread(target=_warm_up, args=(built, activity, alive), name="assistant-warm-up", daemon=True).start()
     return built
 
@@ -106,6 +110,8 @@ def _warm_up(built: Assistant, activity: _Activity, alive: Callable[[], object])
         return alive() is not None
 
     built.warm_up(keep_going=keep_going)
+    if keep_going():  # what the warm-up loaded lives as long as the corpus
+        heap.settle()
 
 
 def _warm_pages() -> None:

@@ -33,6 +33,7 @@ _DONE = "uploads_done"
 #: Session key of the chosen report (set by the sidebar search and the score overview too).
 CHOICE = state.REPORT_CHOICE
 PAGE_SIZES = (25, 50, 100)
+TAB = state.REPORT_TAB
 
 st.title("Reports")
 assistant = state.assistant()
@@ -216,10 +217,10 @@ st.markdown(
 )
 for i_statement in report.i_statements:
     st.markdown(f"> {escape_markdown(i_statement)}")
-findings_tab, text_tab, correct_tab = st.tabs(["Findings", "Full text", "Correct metadata"])
-with findings_tab:
-    _findings(report)
-with text_tab:
-    _full_text(report)
-with correct_tab:
-    _correct(report)
+# Only the open tab is drawn (a click on another reruns the page): a report's full text is over a hundred
+# elements, which the browser would otherwise lay out on every visit.
+tabs = st.tabs(["Findings", "Full text", "Correct metadata"], key=TAB, on_change="rerun")
+for tab, draw in zip(tabs, (_findings, _full_text, _correct), strict=True):
+    if tab.open:
+        with tab:
+            draw(report)
