@@ -114,7 +114,8 @@ def report(cold: dict, warm: list[dict], latency: list[dict]) -> str:
         f"| restart to rendered Chat page | {med['page_s']:.2f} s | ≤ {TARGETS['page_s']:.0f} s | "
         f"{med['page_s'] / TARGETS['page_s']:.2f} |",
         f"| first-ever start (index built on the way) to rendered Chat page | {cold['page_s']:.2f} s | | |",
-        f"| question to rendered answer in the browser | {med['answer_s']:.2f} s | | |",
+        f"| question asked as soon as the chat input is drawn, to rendered answer in the browser (includes the "
+        f"reports' loading, see below) | {med['answer_s']:.2f} s | | |",
         f"| chat.py time to first chunk (worst of {len(latency)}) | {worst_first:.3f} s "
         f"| ≤ {TARGETS['first_chunk_s']} s | {worst_first / TARGETS['first_chunk_s']:.2f} |",
         f"| chat.py time to complete answer (worst of {len(latency)}) | {worst_complete:.3f} s "
@@ -130,6 +131,12 @@ def report(cold: dict, warm: list[dict], latency: list[dict]) -> str:
             f"| {r['question']} | {r['intent']} | {r['first_chunk_s']:.3f} s | {r['complete_s']:.3f} s |"
             for r in latency
         ],
+        "",
+        "The Chat page's chat input is drawn before the reports load (see National view, Restart): the loading "
+        "(importing the index and Chroma, about 1.6 s, then opening the corpus and index, about 0.8 s) starts when "
+        "the first page run draws the sidebar's report search, after the chat input, so a question asked at once "
+        "waits for it. It used to come before the chat input (until issue 14's background loading): restart to "
+        "the Chat page 3.98 s, then 1.38 s to the answer (2026-11-23).",
         "",
     ]
     return "\n".join(lines)
