@@ -116,3 +116,12 @@ def test_who_is_best_at_hospital_discharge_ranks_every_council(chat, assistant):
     turn = chat.respond("Who is best at hospital discharge?")
     assert turn.intent == "best" and "Reablement and hospital discharge" in turn.reply
     assert len(_cited_authorities(turn, assistant)) >= 3
+
+
+def test_learning_from_every_other_council_counts_them_in_the_heading(chat, assistant):
+    turn = chat.respond("What can Gloucestershire learn from other councils about data sharing?", context=_ours())
+    assert turn.intent == "learn"
+    heading = turn.reply.splitlines()[0]
+    assert heading.startswith("**What Gloucestershire can learn from 5 other councils"), heading
+    assert "Barnet" not in heading  # at 153 councils the heading would list every one
+    assert turn.citations and "Gloucestershire" not in _cited_authorities(turn, assistant)

@@ -1,5 +1,6 @@
 """The national view in a real headless Chromium at 1,377 sections: the score overview, a click on a cell
-opening that report, the Reports page filtered. Screenshots: overview.png, reports-national.png.
+opening that report, the Reports page filtered, and which of the region's councils did well asked in the
+chat. Screenshots: overview.png, reports-national.png, who-scored.png.
 
 The server runs through ``scale_app.py`` (index left empty, see scale_helpers.py).
 """
@@ -11,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from browser_helpers import CHROMIUM, browser_page, running_app, screenshot
+from browser_helpers import CHROMIUM, ask, browser_page, running_app, screenshot
 from scale_helpers import generate_corpus
 
 from assistant.settings import PROJECT_ROOT
@@ -71,3 +72,15 @@ def test_overview_click_through_and_reports_filters_at_scale(tmp_path: Path):
         wait_idle(page)
         page.wait_for_timeout(1000)
         screenshot(page, "reports-national.png")
+
+        # a regional adviser asks who did well: answered from the region's reports, each with a cited strength
+        page.get_by_role("link", name="Chat").click()
+        page.get_by_test_id("stChatInputTextArea").wait_for()
+        wait_idle(page)
+        ask(page, "Which councils in the North West scored 3 on safeguarding?")
+        page.get_by_text("Peers used: councils in the North West").wait_for(timeout=120_000)
+        page.get_by_text(re.compile(r"\d+ of the 24 reports on Safeguarding scored 3")).wait_for()
+        wait_idle(page)
+        assert page.get_by_text("Strength: “").count() >= 1
+        assert page.get_by_role("button", name=re.compile(r"^\[1\] ")).count() == 1, "the answer cites its quotes"
+        screenshot(page, "who-scored.png")

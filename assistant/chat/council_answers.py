@@ -81,10 +81,10 @@ def who_scored(r: Request) -> ChatTurn:
     head = _peers_head(r, pool)
     if not found:
         return r.reply(
-            "who_scored", "\n".join(head + [f"None of the {len(pool)} reports loaded{on} has a score of {wanted}."])
+            "who_scored", "\n".join(head + [f"None of the {len(pool):,} reports loaded{on} has a score of {wanted}."])
         )
     kind = "strength" if (wanted or 0) >= 3 else "shortfall"
-    lines = head + [f"**{len(found)} of the {len(pool)} reports{on} scored {wanted}:**"]
+    lines = head + [f"**{len(found):,} of the {len(pool):,} reports{on} scored {wanted}:**"]
     for n, x in enumerate(found):
         line = f"- {r.md.report(x)}: {escape_markdown(x.label or '')}"
         shown = next((f for f in r.a.findings(x).findings if f.kind == kind and f.citations), None)

@@ -24,7 +24,7 @@ def learn(r: Request) -> ChatTurn:
     learner, sources = _learner_and_sources(r)
     theme = r.entities.theme(r.message)
     topic = f" about {escape_markdown(r.md.theme(theme))}" if theme else ""
-    names = ", ".join(escape_markdown(x.authority) for x in sources)
+    names = _sources_named(sources)
     head = f"**What {escape_markdown(learner.authority)} can learn from {names}{topic}**"
     gaps = r.findings(learner, "shortfall", theme)
     lines = [head]
@@ -38,6 +38,17 @@ def learn(r: Request) -> ChatTurn:
     r.context.authority = learner.authority
     r.context.report_id = learner.id
     return r.reply("learn", "\n".join(lines), report_id=learner.id)
+
+
+#: Source councils named in the answer's heading at most; more are counted ("152 other councils").
+NAMED_SOURCES = 3
+
+
+def _sources_named(sources: list[Report]) -> str:
+    """The source councils for the heading: named when few, counted when many (each quote names its own)."""
+    if len(sources) <= NAMED_SOURCES:
+        return ", ".join(escape_markdown(x.authority) for x in sources)
+    return f"{len(sources):,} other councils"
 
 
 def borrow(r: Request, learner: Report, sources: list[Report], theme: str | None, gaps: list[Finding]) -> list[str]:

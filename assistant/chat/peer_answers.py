@@ -39,7 +39,7 @@ def peers_used(r: Request, peers: PeerSelection, found: list[Report]) -> str:
     named = ", ".join(escape_markdown(c) for c in councils[:MAX_NAMED_PEERS])
     more = f" and {len(councils) - MAX_NAMED_PEERS} more" if len(councils) > MAX_NAMED_PEERS else ""
     return (
-        f"*Peers used: {escape_markdown(peers.describe())}: {len(found)} of the {total} reports loaded "
+        f"*Peers used: {escape_markdown(peers.describe())}: {len(found):,} of the {total:,} reports loaded "
         f"({named}{more}).*"
     )
 
@@ -51,7 +51,8 @@ def no_peers(r: Request, peers: PeerSelection, intent: Intent) -> ChatTurn:
     mine = f" other than {escape_markdown(r.own)}" if r.own and peers.admits(r.own) else ""
     return r.reply(
         intent,
-        f"None of the {total} reports loaded (from {councils} council(s)) is from {escape_markdown(peers.describe())}"
+        f"None of the {total:,} reports loaded (from {councils:,} council(s)) is from "
+        f"{escape_markdown(peers.describe())}"
         f"{mine}, so I have no peer to answer from. Load their reports on the Reports page, "
         "or ask again without naming peers to use every report.",
     )
