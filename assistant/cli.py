@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from datetime import date
 from pathlib import Path
 
@@ -89,6 +90,12 @@ def cmd_ingest(args) -> int:
         f"Index up to date: {len(assistant.reports())} reports "
         f"({s.added_reports} added, {s.updated_reports} updated, {s.removed_reports} removed, "
         f"{s.unchanged_reports} unchanged; {s.embedded_passages} passages embedded) in {s.seconds:.2f} s"
+    )
+    started = time.perf_counter()
+    assistant.prepare()
+    print(
+        f"Findings and evidence sentences ready for {len(assistant.reports())} reports "
+        f"(kept with the index) in {time.perf_counter() - started:.2f} s"
     )
     for err in [*assistant.corpus.errors, *bad_given]:
         print(f"Rejected {err.source}: {err.reason}", file=sys.stderr)

@@ -127,21 +127,25 @@ class Assistant:
             self._findings[key] = found
         return self._findings[key]
 
+    def prepare(self, keep_going: Callable[[], bool] = lambda: True) -> bool:
+        """Every report's findings (built-in engine) and classified evidence units, read back from disk or
+        found and kept there (``ingest`` runs it, so the app's first plan or question across councils does
+        not). ``keep_going`` is asked before each report; returns False when it stopped the work."""
+        for r in self.corpus.reports:
+            if not keep_going():
+                return False
+            self.findings(r, engine="builtin")
+            self.evidence.units(r)
+        return True
+
     def warm_up(self, keep_going: Callable[[], bool] = lambda: True) -> None:
-        """Bring what the first questions across councils need into memory: every report's findings and
-        evidence units (read back from disk) and the corpus-wide pool of practice units. The app runs it in
-        the background after start-up; ``keep_going`` (asked before each report) pauses it while pages run and
-        stops it when the app drops this Assistant;
-        errors only mean the first such question does the work itself."""
+        """Bring what the first questions across councils need into memory: ``prepare``, then the corpus-wide
+        pool of practice units. The app runs it in the background after start-up; ``keep_going`` pauses it
+        while pages run and stops it when the app drops this Assistant; errors only mean the first such
+        question does the work itself."""
         try:
-            reports = list(self.corpus.reports)
-            for r in reports:
-                if not keep_going():
-                    return
-                self.findings(r, engine="builtin")
-                self.evidence.units(r)
-            if keep_going():
-                self.evidence.pool(reports, ("practice",))
+            if self.prepare(keep_going) and keep_going():
+                self.evidence.pool(list(self.corpus.reports), ("practice",))
         except Exception:  # noqa: BLE001 - a warm-up never takes the app down
             logging.getLogger(__name__).warning("warm-up failed", exc_info=True)
 

@@ -12,6 +12,7 @@ import pytest
 from report_helpers import whole_assessment
 
 from assistant.cli import main
+from assistant.service import Assistant
 from assistant.settings import PROJECT_ROOT
 
 
@@ -56,6 +57,23 @@ def test_ingest_is_incremental_and_rejects_bad_files(cli_env, capsys, tmp_path):
     assert code == 1 and "Rejected junk.txt" in err and "binary" in err
     assert "Added kent.txt" in out and "3 reports" in out
     assert not (cli_env.seeds_dir / "junk.txt").exists()
+
+
+def test_ingest_keeps_findings_and_evidence_units_for_the_app(cli_env, capsys, monkeypatch):
+    code, out, _ = run(capsys, "ingest")
+    assert code == 0 and "Findings and evidence sentences ready for 2 reports" in out
+    # A fresh process (the app after a restart) reads both back instead of finding them again.
+    import assistant.engines.builtin
+    import assistant.evidence
+
+    def not_again(*args, **kwargs):
+        raise AssertionError("found again after ingest")
+
+    monkeypatch.setattr(assistant.engines.builtin, "find_findings", not_again)
+    monkeypatch.setattr(assistant.evidence, "report_units", not_again)
+    fresh = Assistant(cli_env)
+    for report in fresh.reports():
+        assert fresh.findings(report, engine="builtin").findings and fresh.evidence.units(report)
 
 
 def test_search_json_with_filters(cli_env, capsys):
