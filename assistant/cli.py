@@ -92,7 +92,7 @@ def cmd_ingest(args) -> int:
         f"{s.unchanged_reports} unchanged; {s.embedded_passages} passages embedded) in {s.seconds:.2f} s"
     )
     started = time.perf_counter()
-    assistant.prepare()
+    assistant.prepare(missing_only=True)
     print(
         f"Findings and evidence sentences ready for {len(assistant.reports())} reports "
         f"(kept with the index) in {time.perf_counter() - started:.2f} s"

@@ -366,6 +366,10 @@ class EvidenceBase:
                 self._units[key] = found
         return found
 
+    def saved_units(self, report: Report) -> bool:
+        """Whether the report's classified units are kept on disk."""
+        return self.saved is not None and self.saved.has(report)
+
     def vectors(self, report: Report) -> np.ndarray | None:
         """(units, d) float32 unit vectors of ``report``, or None without an index."""
         if self.index is None:

@@ -30,7 +30,7 @@ def code_digest(names: tuple[str, ...]) -> str:
 
 
 class ReportFiles(Generic[T]):
-    """``get`` / ``put`` / ``prune`` a value of type ``T`` per report under ``folder``."""
+    """``has`` / ``get`` / ``put`` / ``prune`` a value of type ``T`` per report under ``folder``."""
 
     def __init__(
         self, folder: Path, salt: Iterable[bytes], adapter: TypeAdapter[T], report_key: Callable[[Report], str]
@@ -46,6 +46,10 @@ class ReportFiles(Generic[T]):
     def path(self, report: Report) -> Path:
         key = hashlib.sha256(f"{self._salt}\n{self._report_key(report)}".encode()).hexdigest()[:32]
         return self.folder / f"{key}.json"
+
+    def has(self, report: Report) -> bool:
+        """Whether the report's file is there (it may still be unreadable: ``get`` says)."""
+        return self.path(report).is_file()
 
     def get(self, report: Report) -> T | None:
         try:

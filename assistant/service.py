@@ -127,13 +127,16 @@ class Assistant:
             self._findings[key] = found
         return self._findings[key]
 
-    def prepare(self, keep_going: Callable[[], bool] = lambda: True) -> bool:
-        """Every report's findings (built-in engine) and classified evidence units, read back from disk or
-        found and kept there (``ingest`` runs it, so the app's first plan or question across councils does
-        not). ``keep_going`` is asked before each report; returns False when it stopped the work."""
+    def prepare(self, keep_going: Callable[[], bool] = lambda: True, *, missing_only: bool = False) -> bool:
+        """Every report's findings (built-in engine) and classified evidence units in memory, read back from
+        disk or found and kept there; with ``missing_only``, only those not on disk yet are found (``ingest``:
+        the app's first plan or question across councils then reads them back). ``keep_going`` is asked before
+        each report; returns False when it stopped the work."""
         for r in self.corpus.reports:
             if not keep_going():
                 return False
+            if missing_only and self._saved_findings.has(r) and self.evidence.saved_units(r):
+                continue
             self.findings(r, engine="builtin")
             self.evidence.units(r)
         return True

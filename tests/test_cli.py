@@ -71,6 +71,8 @@ def test_ingest_keeps_findings_and_evidence_units_for_the_app(cli_env, capsys, m
 
     monkeypatch.setattr(assistant.engines.builtin, "find_findings", not_again)
     monkeypatch.setattr(assistant.evidence, "report_units", not_again)
+    code, out, _ = run(capsys, "ingest")  # up to date: nothing found again (nor read back)
+    assert code == 0 and "ready for 2 reports" in out
     fresh = Assistant(cli_env)
     for report in fresh.reports():
         assert fresh.findings(report, engine="builtin").findings and fresh.evidence.units(report)
