@@ -5,7 +5,8 @@ oldest generation from time to time. A full collection walks every tracked objec
 loaded (1,377 reports, about 0.45 million objects after loading and 0.8 million after the warm-up) that
 is 0.3–0.5 s on every page run, most of a Reports page visit. The corpus lives as long as the server, so
 once it is loaded it is moved to the permanent generation (``gc.freeze``): collections then walk only
-what page runs make. Objects freed by reference counting are freed as before.
+what page runs make. Frozen objects that are dropped later (an upload replaces the corpus) are still
+freed by reference counting; only reference cycles among them would stay until the server restarts.
 """
 
 from __future__ import annotations
